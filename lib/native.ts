@@ -12,7 +12,15 @@ const EXPECTED_ABI_VERSION = 1;
 /** What the addon exports, as TypeScript sees it. */
 export interface NativeAddon {
   abiVersion: number;
+  /** A queue of packets between a send.InprocStream and a recv inproc reader. */
+  InprocQueue: new () => NativeInprocQueue;
   buildInfo: { compiler: string; maxHeapAddressBits: number };
+}
+
+/** native/addon/inproc_binding.cpp */
+export interface NativeInprocQueue {
+  stop(): void;
+  readonly stopped: boolean;
 }
 
 function findPackageRoot(start: string): string {

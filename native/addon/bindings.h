@@ -11,9 +11,11 @@
 namespace spead::addon {
 
 void init_info(Napi::Env env, Napi::Object exports, Module &module);
+void init_inproc(Napi::Env env, Napi::Object exports, Module &module);
 
 inline constexpr Initializer all_initializers[] = {
     init_info,
+    init_inproc,
 };
 
 } // namespace spead::addon

@@ -1,0 +1,107 @@
+/**
+ * A heap to send: an ordered list of item pointers with their bytes, as
+ * spead2's `send.Heap`. Values are held by reference (no copy): changing an
+ * array after adding it changes what is sent, exactly as in spead2.
+ */
+import { DESCRIPTOR_ID, STREAM_CTRL_ID, CTRL_STREAM_START, CTRL_STREAM_STOP } from '../constants';
+import { Flavour } from '../flavour';
+
+/** One entry of a send heap. */
+export interface HeapEntry {
+  /** Item ID (must fit the flavour's item-ID bits). */
+  readonly id: number;
+  /** The value's bytes in wire order. Held by reference. */
+  readonly data: Uint8Array;
+  /**
+   * May the value travel in the item pointer? It does when this is true and
+   * `data.length` ≤ N/8 (right-aligned, as spead2).
+   */
+  readonly allowImmediate: boolean;
+}
+
+/** Anything that can give its wire bytes: an `Item` (see ItemGroup). */
+export interface ItemSource {
+  readonly id: number;
+  /** The value's bytes in wire order. */
+  toBuffer(): Uint8Array;
+  /** Whether the item may be sent as an immediate (fixed size, byte aligned). */
+  allowImmediate(): boolean;
+}
+
+/** Anything that can encode itself as a raw descriptor: a `Descriptor`. */
+export interface DescriptorSource {
+  /** The descriptor as an embedded SPEAD packet, in the given flavour. */
+  toRaw(flavour: Flavour): Uint8Array;
+}
+
+/**
+ * A heap to send.
+ *
+ * @example
+ * const heap = new send.Heap();
+ * heap.addDescriptor(item.descriptor);
+ * heap.addItem(item);
+ * await stream.sendHeap(heap);
+ */
+export class Heap {
+  /** The flavour the heap is encoded with. */
+  readonly flavour: Flavour;
+  /** Put every item pointer in every packet (spead2's `repeat_pointers`). */
+  repeatPointers = false;
+  private readonly entries: HeapEntry[] = [];
+  /** Bumped on every change; lets encoders cache their native form. */
+  private version = 0;
+
+  constructor(flavour: Flavour = new Flavour()) {
+    this.flavour = flavour;
+  }
+
+  /** Adds an item's current value, by reference. */
+  addItem(item: ItemSource): void {
+    this.addRaw(item.id, item.toBuffer(), item.allowImmediate());
+  }
+
+  /** Adds a descriptor (item 5). */
+  addDescriptor(descriptor: DescriptorSource): void {
+    this.addRaw(DESCRIPTOR_ID, descriptor.toRaw(this.flavour), false);
+  }
+
+  /** Adds a start-of-stream control item. */
+  addStart(): void {
+    this.addRaw(STREAM_CTRL_ID, immediateBytes(CTRL_STREAM_START, this.flavour), true);
+  }
+
+  /** Adds an end-of-stream control item: receivers stop when they see it. */
+  addEnd(): void {
+    this.addRaw(STREAM_CTRL_ID, immediateBytes(CTRL_STREAM_STOP, this.flavour), true);
+  }
+
+  /** Adds an item pointer with the given bytes (the low-level form of `addItem`). */
+  addRaw(id: number, data: Uint8Array, allowImmediate: boolean): void {
+    if (!Number.isSafeInteger(id) || id <= 0 || id > this.flavour.maxItemId) {
+      throw new RangeError(`Heap: item ID ${id} is out of range for ${this.flavour} (1 to ${this.flavour.maxItemId})`);
+    }
+    this.entries.push({ id, data, allowImmediate });
+    this.version++;
+  }
+
+  /** The entries in the order they were added. */
+  getEntries(): readonly HeapEntry[] {
+    return this.entries;
+  }
+
+  /** A counter that changes whenever the entry list does. */
+  get changeCount(): number {
+    return this.version;
+  }
+}
+
+function immediateBytes(value: number, flavour: Flavour): Uint8Array {
+  const out = new Uint8Array(flavour.addressBytes);
+  let v = value;
+  for (let i = out.length - 1; i >= 0 && v > 0; i--) {
+    out[i] = v & 0xff;
+    v = Math.floor(v / 256);
+  }
+  return out;
+}
