@@ -9,7 +9,7 @@ import * as path from 'path';
 export const TESTDATA_DIR = (() => {
   const candidates = [
     process.env.SPEAD_TESTDATA,
-    path.resolve(__dirname, '../../../shared/testdata/spead2'), // from .build/test/helpers
+    path.resolve(__dirname, '../../../../shared/testdata/spead2'), // from .build/test/helpers
     path.resolve(__dirname, '../../shared/testdata/spead2'),
     path.resolve(process.cwd(), '../shared/testdata/spead2'),
   ].filter((p): p is string => typeof p === 'string');
