@@ -1,0 +1,63 @@
+/**
+ * One table for every benchmark: each section names its baseline row, and
+ * every row is shown with its ratio to that baseline measured in the same run.
+ */
+
+/** One measured case. `value` is the figure compared (e.g. MB/s); `extra` are shown as they are. */
+export interface BenchRow {
+  name: string;
+  value: number;
+  unit: string;
+  extra?: Record<string, string | number>;
+}
+
+/** A group of rows compared against one of them. */
+export interface BenchSection {
+  title: string;
+  /** The name of the row the others are divided by (the ceiling or reference). */
+  baseline: string;
+  rows: BenchRow[];
+  /** Why the section is empty or partial (a transport this machine lacks, say). */
+  note?: string;
+}
+
+function fmt(v: number): string {
+  if (!Number.isFinite(v)) return String(v);
+  if (Math.abs(v) >= 100) return v.toFixed(0);
+  if (Math.abs(v) >= 1) return v.toFixed(2);
+  return v.toPrecision(3);
+}
+
+/** Renders the sections as a plain-text table. */
+export function renderTable(sections: BenchSection[]): string {
+  const lines: string[] = [];
+  for (const s of sections) {
+    lines.push('', `## ${s.title}  (ratio against: ${s.baseline})`);
+    if (s.note !== undefined) lines.push(`   ${s.note}`);
+    const base = s.rows.find((r) => r.name === s.baseline)?.value;
+    const nameWidth = Math.max(10, ...s.rows.map((r) => r.name.length));
+    for (const r of s.rows) {
+      const ratio = base !== undefined && base > 0 ? (r.value / base).toFixed(2) : '—';
+      const extra = Object.entries(r.extra ?? {})
+        .map(([k, v]) => `${k} ${typeof v === 'number' ? fmt(v) : v}`)
+        .join(', ');
+      lines.push(`  ${r.name.padEnd(nameWidth)}  ${fmt(r.value).padStart(9)} ${r.unit.padEnd(8)} ×${ratio.padStart(5)}  ${extra}`);
+    }
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** Runs `fn` repeatedly for about `seconds`, returning iterations per second and total iterations. */
+export async function timeLoop(seconds: number, fn: () => unknown | Promise<unknown>): Promise<{ perSecond: number; iterations: number; elapsed: number }> {
+  const start = process.hrtime.bigint();
+  const deadline = start + BigInt(Math.round(seconds * 1e9));
+  let iterations = 0;
+  let now = start;
+  while (now < deadline) {
+    await fn();
+    iterations++;
+    now = process.hrtime.bigint();
+  }
+  const elapsed = Number(now - start) / 1e9;
+  return { perSecond: iterations / elapsed, iterations, elapsed };
+}
