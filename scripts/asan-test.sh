@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Builds the addon with AddressSanitizer and UndefinedBehaviorSanitizer into
+# build/ (replacing the normal build), runs the mocha suite under it, then
+# restores the normal build. Usage: scripts/asan-test.sh [mocha args...]
+# Node itself is not instrumented, so the ASan runtime is preloaded, and leak
+# checking is off (V8 keeps memory until exit by design).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+restore() { echo "[asan] restoring the normal build"; npx node-gyp rebuild >/dev/null; }
+trap restore EXIT
+CFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer" \
+CXXFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer" \
+LDFLAGS="-fsanitize=address,undefined" \
+  npx node-gyp rebuild >/dev/null
+npm run build:ts >/dev/null && npm run build:test >/dev/null
+asan=$(g++ -print-file-name=libasan.so)
+ubsan=$(g++ -print-file-name=libubsan.so)
+LD_PRELOAD="$asan:$ubsan" ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+  npx mocha "$@"
