@@ -4,5 +4,18 @@
  */
 import { native } from './native';
 
+export * from './constants';
+export { Flavour } from './flavour';
+export type { RawItem, RawDescriptor, HeapLike } from './raw';
+export { decodePacket, encodePacket, PacketError } from './packet';
+export type { DecodedPacket, ItemPointer, PacketSpec } from './packet';
+export { decodeRawDescriptors, encodeRawDescriptor } from './descriptor-codec';
+export type { RawDescriptorInput } from './descriptor-codec';
+export { ThreadPool } from './thread-pool';
+export { MemoryAllocator, MmapAllocator, MemoryPool } from './memory';
+export type { Allocator, MemoryPoolStats } from './memory';
+export { InprocQueue } from './inproc';
+export * as recv from './recv';
+
 /** Facts about the native build (compiler, limits). */
 export const buildInfo: { readonly compiler: string; readonly maxHeapAddressBits: number } = native.buildInfo;

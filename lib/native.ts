@@ -15,6 +15,84 @@ export interface NativeAddon {
   /** A queue of packets between a send.InprocStream and a recv inproc reader. */
   InprocQueue: new () => NativeInprocQueue;
   buildInfo: { compiler: string; maxHeapAddressBits: number };
+  ThreadPool: new (threads?: number, affinity?: number[]) => NativeThreadPool;
+  Allocator: new (kind: 'memory' | 'mmap' | 'pool', options?: NativeAllocatorOptions) => NativeAllocator;
+  RecvStream: new (
+    config: NativeRecvConfig,
+    onReady: () => void,
+    threadPool?: NativeThreadPool,
+    allocator?: NativeAllocator,
+  ) => NativeRecvStream;
+  releasePayload(handle: unknown, payload: Buffer): void;
+  recvStatNames: string[];
+}
+
+/** native/addon/common_binding.cpp */
+export interface NativeThreadPool {
+  stop(): void;
+  readonly size: number;
+}
+
+export interface NativeAllocatorOptions {
+  prefault?: boolean;
+  preferHuge?: boolean;
+  lower?: number;
+  upper?: number;
+  maxFree?: number;
+  initial?: number;
+  lowWater?: number;
+  threadPool?: NativeThreadPool;
+  allocator?: NativeAllocator;
+  onWarning?: (message: string) => void;
+}
+
+export interface NativeAllocator {
+  stats(): { free?: number; lent?: number; fromPool?: number; grown?: number; direct?: number; refills?: number };
+  setWarnOnEmpty(warn: boolean): void;
+}
+
+/** native/addon/recv_stream_binding.cpp */
+export interface NativeRecvConfig {
+  maxHeaps: number;
+  substreams: number;
+  bugCompat: number;
+  allowOutOfOrder: boolean;
+  stopOnStopItem: boolean;
+  allowUnsizedHeaps: boolean;
+  explicitStart: boolean;
+  streamId: number;
+  maxHeapSize: number;
+  ringHeaps: number;
+  contiguousOnly: boolean;
+  incompleteKeepPayloadRanges: boolean;
+}
+
+/** A heap as it leaves the native ring (docs/internals.md). */
+export interface NativeHeap {
+  cnt: number;
+  heapAddressBits: number;
+  flags: number;
+  heapLength: number;
+  receivedLength: number;
+  payload: Buffer;
+  immediates: Buffer;
+  items: Float64Array;
+  payloadRanges?: Float64Array;
+  handle?: unknown;
+}
+
+export interface NativeRecvStream {
+  addBufferReader(buf: Uint8Array): void;
+  addInprocReader(queue: NativeInprocQueue): void;
+  start(): void;
+  stop(): void;
+  popBatch(max: number): { heaps: NativeHeap[]; ended: boolean };
+  arm(): boolean;
+  stats(): Float64Array;
+  takeWarnings(): string[];
+  ref(): void;
+  unref(): void;
+  close(): void;
 }
 
 /** native/addon/inproc_binding.cpp */

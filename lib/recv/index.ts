@@ -1,0 +1,10 @@
+/**
+ * Receiving: streams, heaps, configuration and statistics.
+ * @module recv
+ */
+export { Stream } from './stream';
+export type { StreamOptions } from './stream';
+export { StreamConfig, RingStreamConfig, DEFAULT_MAX_HEAPS, DEFAULT_RING_HEAPS, DEFAULT_MAX_HEAP_SIZE } from './config';
+export type { StreamConfigInit, RingStreamConfigInit } from './config';
+export { Heap, IncompleteHeap } from './heap';
+export { StreamStats, StatIndex, STAT_NAMES } from './stats';

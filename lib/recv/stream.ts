@@ -1,0 +1,177 @@
+/**
+ * The receive stream: native readers feed heap assembly on native threads;
+ * finished heaps wait in a bounded native ring; this Readable (object mode)
+ * takes them out a batch at a time. When nobody reads, the ring fills, the
+ * readers block (counted in `worker_blocked`), and loss moves to the kernel,
+ * where it is counted too — memory never grows without bound.
+ */
+import type { Readable as NodeReadable } from 'stream';
+import * as rs from 'readable-stream';
+import { Flavour } from '../flavour';
+import type { InprocQueue } from '../inproc';
+import { native, NativeHeap, NativeRecvStream } from '../native';
+import { RingStreamConfig, RingStreamConfigInit, StreamConfig, StreamConfigInit } from './config';
+import { FLAG_CONTIGUOUS, Heap, IncompleteHeap } from './heap';
+import { StreamStats } from './stats';
+
+// readable-stream's class, typed as Node's own: that is what users see.
+const ReadableBase = rs.Readable as unknown as typeof NodeReadable;
+
+/** Heaps taken from the ring in one call into the addon. */
+const BATCH = 64;
+
+/** Extra options of a receive stream. */
+export interface StreamOptions {
+  /** Aborting it destroys the stream (like Node's own streams). */
+  signal?: AbortSignal;
+}
+
+/**
+ * A receive stream: spead2's `recv.Stream`, as a Node Readable of heaps.
+ *
+ * @example
+ * const stream = new recv.Stream({ maxHeaps: 8 }, { heaps: 16 });
+ * stream.addUdpReader(7148);
+ * for await (const heap of stream) {
+ *   const changed = items.update(heap);
+ *   heap.release();
+ * }
+ */
+export class Stream extends ReadableBase {
+  /** The stream configuration. */
+  readonly config: StreamConfig;
+  /** The ring configuration. */
+  readonly ringConfig: RingStreamConfig;
+  /** @internal */
+  readonly handle: NativeRecvStream;
+  private waiting = false;
+  private finished = false;
+  private readonly flavours = new Map<number, Flavour>();
+
+  constructor(
+    config: StreamConfig | StreamConfigInit = {},
+    ringConfig: RingStreamConfig | RingStreamConfigInit = {},
+    options: StreamOptions = {},
+  ) {
+    // A small buffer on the JS side: the native ring is the queue.
+    super({ objectMode: true, highWaterMark: 1, signal: options.signal });
+    this.config = config instanceof StreamConfig ? config : new StreamConfig(config);
+    this.ringConfig = ringConfig instanceof RingStreamConfig ? ringConfig : new RingStreamConfig(ringConfig);
+    const c = this.config;
+    const r = this.ringConfig;
+    this.handle = new native.RecvStream(
+      {
+        maxHeaps: c.maxHeaps,
+        substreams: c.substreams,
+        bugCompat: c.bugCompat,
+        allowOutOfOrder: c.allowOutOfOrder,
+        stopOnStopItem: c.stopOnStopItem,
+        allowUnsizedHeaps: c.allowUnsizedHeaps,
+        explicitStart: c.explicitStart,
+        streamId: c.streamId,
+        maxHeapSize: c.maxHeapSize,
+        ringHeaps: r.heaps,
+        contiguousOnly: r.contiguousOnly,
+        incompleteKeepPayloadRanges: r.incompleteKeepPayloadRanges,
+      },
+      () => this.onNativeReady(),
+      c.threadPool?.handle,
+      c.memoryAllocator?.handle,
+    );
+  }
+
+  /** Reads consecutive packets from memory; the stream ends when they run out. */
+  addBufferReader(buffer: Uint8Array): void {
+    this.handle.addBufferReader(buffer);
+  }
+
+  /** Reads packets that a `send.InprocStream` in this process writes to `queue`. */
+  addInprocReader(queue: InprocQueue): void {
+    this.handle.addInprocReader(queue.handle);
+  }
+
+  /** Starts the readers of a stream made with `explicitStart`; harmless otherwise. */
+  start(): void {
+    this.handle.start();
+  }
+
+  /**
+   * Stops receiving, as spead2's `stop()`: readers stop, live heaps are
+   * dropped, heaps already in the ring are still delivered, then the stream ends.
+   */
+  stop(): void {
+    this.handle.stop();
+  }
+
+  /** A snapshot of the statistics. */
+  get stats(): StreamStats {
+    return new StreamStats(this.handle.stats());
+  }
+
+  /** Keep the process alive while the stream is open (the default). */
+  ref(): this {
+    this.handle.ref();
+    return this;
+  }
+
+  /** Let the process exit even though the stream is open. */
+  unref(): this {
+    this.handle.unref();
+    return this;
+  }
+
+  override _read(): void {
+    this.pull();
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.finished = true;
+    this.handle.close();
+    callback(error);
+  }
+
+  private onNativeReady(): void {
+    if (!this.waiting) return;
+    this.waiting = false;
+    this.pull();
+  }
+
+  private toHeap(raw: NativeHeap): Heap | IncompleteHeap {
+    let flavour = this.flavours.get(raw.heapAddressBits);
+    if (flavour === undefined) {
+      flavour = new Flavour(4, 64, raw.heapAddressBits, this.config.bugCompat);
+      this.flavours.set(raw.heapAddressBits, flavour);
+    }
+    return raw.flags & FLAG_CONTIGUOUS ? new Heap(raw, flavour) : new IncompleteHeap(raw, flavour);
+  }
+
+  private emitWarnings(): void {
+    for (const w of this.handle.takeWarnings()) {
+      if (this.listenerCount('warning') > 0) this.emit('warning', w);
+    }
+  }
+
+  private pull(): void {
+    if (this.finished) return;
+    for (;;) {
+      const { heaps, ended } = this.handle.popBatch(BATCH);
+      this.emitWarnings();
+      let wantMore = true;
+      // The whole batch is pushed: it has already left the ring.
+      for (const raw of heaps) wantMore = this.push(this.toHeap(raw));
+      if (ended) {
+        this.finished = true;
+        this.handle.close();
+        this.push(null);
+        return;
+      }
+      if (!wantMore) return;
+      if (heaps.length === 0) {
+        if (this.handle.arm()) {
+          this.waiting = true;
+          return;
+        }
+      }
+    }
+  }
+}

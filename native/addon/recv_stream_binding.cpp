@@ -1,0 +1,323 @@
+// JS face of recv::Stream: readers are added here, and heaps leave the ring in
+// batches (one call, many heaps), each payload an external Buffer.
+#include "addon/bindings.h"
+#include "addon/common_binding.h"
+#include "addon/inproc_binding.h"
+#include "recv/buffer_reader.h"
+#include "recv/inproc_reader.h"
+#include "recv/stream.h"
+
+#include <cstring>
+
+namespace spead::addon {
+
+namespace {
+
+// Owns a heap's payload while JS holds it.
+struct PayloadHolder
+{
+    Allocation allocation;
+    std::int64_t accounted = 0;
+    bool released = false;
+};
+
+// Wakes JS when the ring has something; closed once the stream is done with JS.
+struct Notifier
+{
+    std::mutex mutex;
+    bool closed = false;
+    Napi::ThreadSafeFunction tsfn;
+
+    void notify()
+    {
+        std::lock_guard<std::mutex> lock(mutex);
+        if (!closed)
+            tsfn.NonBlockingCall();
+    }
+};
+
+Napi::Object heap_to_js(Napi::Env env, recv::FrozenHeap &&heap)
+{
+    Napi::Object obj = Napi::Object::New(env);
+    obj.Set("cnt", Napi::Number::New(env, double(heap.cnt)));
+    obj.Set("heapAddressBits", Napi::Number::New(env, heap.address_bits));
+    obj.Set("flags", Napi::Number::New(env, heap.flags));
+    obj.Set("heapLength", Napi::Number::New(env, double(heap.heap_length)));
+    obj.Set("receivedLength", Napi::Number::New(env, double(heap.received_length)));
+
+    Napi::Value payload;
+    if (heap.payload && heap.payload_length > 0)
+    {
+        auto holder = std::make_unique<PayloadHolder>();
+        std::uint8_t *data = heap.payload.data();
+        holder->accounted = std::int64_t(heap.payload.size());
+        holder->allocation = std::move(heap.payload);
+        PayloadHolder *raw = holder.get();
+        Napi::Buffer<std::uint8_t> buf = Napi::Buffer<std::uint8_t>::New(
+            env, data, std::size_t(heap.payload_length),
+            [](Napi::Env fenv, std::uint8_t *, PayloadHolder *h) {
+                std::unique_ptr<PayloadHolder> owned(h);
+                if (!owned->released)
+                    Napi::MemoryManagement::AdjustExternalMemory(fenv, -owned->accounted);
+            },
+            raw);
+        holder.release(); // the Buffer's finalizer owns it now
+        Napi::MemoryManagement::AdjustExternalMemory(env, raw->accounted);
+        payload = buf;
+        obj.Set("handle", Napi::External<PayloadHolder>::New(env, raw));
+    }
+    else
+        payload = Napi::Buffer<std::uint8_t>::New(env, 0);
+    obj.Set("payload", payload);
+    obj.Set("immediates", Napi::Buffer<std::uint8_t>::Copy(env, heap.immediates.data(), heap.immediates.size()));
+
+    const std::size_t n = heap.items.size() * 4;
+    Napi::Float64Array items = Napi::Float64Array::New(env, n);
+    if (n > 0)
+        std::memcpy(items.Data(), heap.items.data(), n * sizeof(double));
+    obj.Set("items", items);
+    if (!heap.payload_ranges.empty())
+    {
+        Napi::Float64Array ranges = Napi::Float64Array::New(env, heap.payload_ranges.size());
+        std::memcpy(ranges.Data(), heap.payload_ranges.data(), heap.payload_ranges.size() * sizeof(double));
+        obj.Set("payloadRanges", ranges);
+    }
+    return obj;
+}
+
+} // namespace
+
+class RecvStreamWrap : public Napi::ObjectWrap<RecvStreamWrap>
+{
+public:
+    explicit RecvStreamWrap(const Napi::CallbackInfo &info) : Napi::ObjectWrap<RecvStreamWrap>(info)
+    {
+        Napi::Env env = info.Env();
+        if (info.Length() < 2 || !info[0].IsObject() || !info[1].IsFunction())
+            throw Napi::TypeError::New(env, "RecvStream(config, onReady, threadPool?, allocator?)");
+        Napi::Object c = info[0].As<Napi::Object>();
+        recv::StreamConfig config;
+        config.max_heaps = std::size_t(get_number(c, "maxHeaps", double(config.max_heaps)));
+        config.substreams = std::size_t(get_number(c, "substreams", double(config.substreams)));
+        config.bug_compat = int(get_number(c, "bugCompat", 0));
+        config.allow_out_of_order = get_bool(c, "allowOutOfOrder", false);
+        config.stop_on_stop_item = get_bool(c, "stopOnStopItem", true);
+        config.allow_unsized_heaps = get_bool(c, "allowUnsizedHeaps", true);
+        config.explicit_start = get_bool(c, "explicitStart", false);
+        config.stream_id = std::uint64_t(get_number(c, "streamId", 0));
+        config.max_heap_size = std::uint64_t(get_number(c, "maxHeapSize", double(config.max_heap_size)));
+        config.ring_heaps = std::size_t(get_number(c, "ringHeaps", double(config.ring_heaps)));
+        config.contiguous_only = get_bool(c, "contiguousOnly", true);
+        config.incomplete_keep_payload_ranges = get_bool(c, "incompleteKeepPayloadRanges", false);
+
+        std::shared_ptr<ThreadPool> pool;
+        if (info.Length() > 2 && !info[2].IsUndefined() && !info[2].IsNull())
+            pool = ThreadPoolWrap::unwrap(env, info[2]);
+        std::shared_ptr<Allocator> allocator;
+        if (info.Length() > 3 && !info[3].IsUndefined() && !info[3].IsNull())
+            allocator = AllocatorWrap::unwrap(env, info[3]);
+        try
+        {
+            if (!pool)
+                pool = std::make_shared<ThreadPool>(1);
+            stream_ = std::make_shared<recv::Stream>(config, pool, allocator);
+        }
+        catch (const std::exception &e)
+        {
+            rethrow_as_js(env, e);
+        }
+        notifier_ = std::make_shared<Notifier>();
+        notifier_->tsfn = Napi::ThreadSafeFunction::New(env, info[1].As<Napi::Function>(), "spead.recv.Stream", 0, 1);
+    }
+
+    ~RecvStreamWrap() override { close(); }
+
+    Napi::Value add_buffer_reader(const Napi::CallbackInfo &info)
+    {
+        Napi::Env env = info.Env();
+        if (info.Length() < 1 || !info[0].IsTypedArray())
+            throw Napi::TypeError::New(env, "addBufferReader: expected a Buffer or Uint8Array");
+        Napi::TypedArray ta = info[0].As<Napi::TypedArray>();
+        const auto *data = static_cast<const std::uint8_t *>(ta.ArrayBuffer().Data()) + ta.ByteOffset();
+        // The reader reads the JS memory in place; the reference keeps it alive
+        // until the stream is closed (which stops the reader first).
+        keep_.push_back(Napi::Persistent(info[0]));
+        guarded(env, [&] {
+            stream_->add_reader(
+                std::make_unique<recv::BufferReader>(stream_->thread_pool(), *stream_, data, ta.ByteLength()));
+        });
+        return env.Undefined();
+    }
+
+    Napi::Value add_inproc_reader(const Napi::CallbackInfo &info)
+    {
+        Napi::Env env = info.Env();
+        std::shared_ptr<InprocQueue> queue = InprocQueueWrap::unwrap(env, info[0]);
+        guarded(env, [&] {
+            stream_->add_reader(std::make_unique<recv::InprocReader>(stream_->thread_pool(), *stream_, queue));
+        });
+        return env.Undefined();
+    }
+
+    Napi::Value start(const Napi::CallbackInfo &info)
+    {
+        guarded(info.Env(), [&] { stream_->start(); });
+        return info.Env().Undefined();
+    }
+
+    Napi::Value stop(const Napi::CallbackInfo &info)
+    {
+        stream_->stop();
+        return info.Env().Undefined();
+    }
+
+    // popBatch(max) → { heaps, ended }: every ready heap up to max, without waiting.
+    Napi::Value pop_batch(const Napi::CallbackInfo &info)
+    {
+        Napi::Env env = info.Env();
+        std::size_t max = 64;
+        if (info.Length() > 0 && info[0].IsNumber())
+            max = std::max<std::size_t>(1, std::size_t(info[0].As<Napi::Number>().DoubleValue()));
+        std::vector<recv::FrozenHeap> heaps;
+        bool ended = false;
+        stream_->ring().pop_batch(heaps, max, ended);
+        Napi::Array arr = Napi::Array::New(env, heaps.size());
+        for (std::size_t i = 0; i < heaps.size(); i++)
+            arr.Set(std::uint32_t(i), heap_to_js(env, std::move(heaps[i])));
+        Napi::Object out = Napi::Object::New(env);
+        out.Set("heaps", arr);
+        out.Set("ended", Napi::Boolean::New(env, ended));
+        return out;
+    }
+
+    // arm() → true when onReady will be called once more arrives; false when
+    // something is ready already (pop again now).
+    Napi::Value arm(const Napi::CallbackInfo &info)
+    {
+        std::shared_ptr<Notifier> n = notifier_;
+        bool armed = stream_->ring().arm([n] { n->notify(); });
+        return Napi::Boolean::New(info.Env(), armed);
+    }
+
+    Napi::Value stats(const Napi::CallbackInfo &info)
+    {
+        std::vector<std::uint64_t> s = stream_->stats();
+        Napi::Float64Array out = Napi::Float64Array::New(info.Env(), s.size() + 2);
+        for (std::size_t i = 0; i < s.size(); i++)
+            out[i] = double(s[i]);
+        out[s.size()] = double(stream_->ring().size());
+        out[s.size() + 1] = double(stream_->ring().capacity());
+        return out;
+    }
+
+    Napi::Value take_warnings(const Napi::CallbackInfo &info)
+    {
+        std::vector<std::string> w = stream_->take_warnings();
+        Napi::Array out = Napi::Array::New(info.Env(), w.size());
+        for (std::size_t i = 0; i < w.size(); i++)
+            out.Set(std::uint32_t(i), w[i]);
+        return out;
+    }
+
+    Napi::Value ref(const Napi::CallbackInfo &info)
+    {
+        std::lock_guard<std::mutex> lock(notifier_->mutex);
+        if (!notifier_->closed)
+            notifier_->tsfn.Ref(info.Env());
+        return info.Env().Undefined();
+    }
+
+    Napi::Value unref(const Napi::CallbackInfo &info)
+    {
+        std::lock_guard<std::mutex> lock(notifier_->mutex);
+        if (!notifier_->closed)
+            notifier_->tsfn.Unref(info.Env());
+        return info.Env().Undefined();
+    }
+
+    // Stops the stream and lets go of everything JS-side; heaps already
+    // handed out stay valid.
+    Napi::Value close_js(const Napi::CallbackInfo &info)
+    {
+        close();
+        return info.Env().Undefined();
+    }
+
+    static Napi::Value release_payload(const Napi::CallbackInfo &info)
+    {
+        Napi::Env env = info.Env();
+        if (info.Length() < 2 || !info[0].IsExternal() || !info[1].IsBuffer())
+            throw Napi::TypeError::New(env, "releasePayload(handle, payload)");
+        PayloadHolder *h = info[0].As<Napi::External<PayloadHolder>>().Data();
+        if (h->released)
+            return env.Undefined();
+        h->released = true;
+        h->allocation.reset(); // back to its allocator or pool now
+        Napi::MemoryManagement::AdjustExternalMemory(env, -h->accounted);
+        // Detaching makes every view of the payload empty, so nothing can read
+        // freed memory. It may run the finalizer (freeing h): h is not used after.
+        info[1].As<Napi::Buffer<std::uint8_t>>().ArrayBuffer().Detach();
+        return env.Undefined();
+    }
+
+private:
+    template <typename F> void guarded(Napi::Env env, F &&f)
+    {
+        try
+        {
+            f();
+        }
+        catch (const std::exception &e)
+        {
+            rethrow_as_js(env, e);
+        }
+    }
+
+    void close()
+    {
+        if (closed_)
+            return;
+        closed_ = true;
+        stream_->stop(); // readers stopped: nothing reads the kept buffers any more
+        keep_.clear();
+        std::lock_guard<std::mutex> lock(notifier_->mutex);
+        notifier_->closed = true;
+        notifier_->tsfn.Release();
+    }
+
+    std::shared_ptr<recv::Stream> stream_;
+    std::shared_ptr<Notifier> notifier_;
+    std::vector<Napi::Reference<Napi::Value>> keep_;
+    bool closed_ = false;
+};
+
+void init_recv_stream(Napi::Env env, Napi::Object exports, Module &module)
+{
+    using W = RecvStreamWrap;
+    Napi::Function ctor = W::DefineClass(env, "RecvStream",
+                                         {
+                                             W::InstanceMethod("addBufferReader", &W::add_buffer_reader),
+                                             W::InstanceMethod("addInprocReader", &W::add_inproc_reader),
+                                             W::InstanceMethod("start", &W::start),
+                                             W::InstanceMethod("stop", &W::stop),
+                                             W::InstanceMethod("popBatch", &W::pop_batch),
+                                             W::InstanceMethod("arm", &W::arm),
+                                             W::InstanceMethod("stats", &W::stats),
+                                             W::InstanceMethod("takeWarnings", &W::take_warnings),
+                                             W::InstanceMethod("ref", &W::ref),
+                                             W::InstanceMethod("unref", &W::unref),
+                                             W::InstanceMethod("close", &W::close_js),
+                                         });
+    module.constructors["RecvStream"] = Napi::Persistent(ctor);
+    exports.Set("RecvStream", ctor);
+    exports.Set("releasePayload", Napi::Function::New(env, &W::release_payload, "releasePayload"));
+    const auto &names = recv::Stream::stat_names();
+    Napi::Array n = Napi::Array::New(env, names.size() + 2);
+    for (std::size_t i = 0; i < names.size(); i++)
+        n.Set(std::uint32_t(i), names[i]);
+    n.Set(std::uint32_t(names.size()), "ring_heaps");
+    n.Set(std::uint32_t(names.size() + 1), "ring_capacity");
+    exports.Set("recvStatNames", n);
+}
+
+} // namespace spead::addon

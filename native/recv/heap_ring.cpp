@@ -1,0 +1,84 @@
+#include "recv/heap_ring.h"
+
+namespace spead::recv {
+
+std::function<void()> HeapRing::take_waiter_locked()
+{
+    std::function<void()> w;
+    w.swap(waiter_);
+    return w;
+}
+
+bool HeapRing::push(FrozenHeap &&heap, bool &blocked)
+{
+    std::function<void()> wake;
+    {
+        std::unique_lock<std::mutex> lock(mutex_);
+        blocked = false;
+        if (!stopped_ && heaps_.size() >= capacity_)
+        {
+            blocked = true;
+            not_full_.wait(lock, [this] { return stopped_ || heaps_.size() < capacity_; });
+        }
+        if (stopped_)
+            return false;
+        heaps_.push_back(std::move(heap));
+        wake = take_waiter_locked();
+    }
+    if (wake)
+        wake();
+    return true;
+}
+
+void HeapRing::pop_batch(std::vector<FrozenHeap> &out, std::size_t max, bool &ended)
+{
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::size_t n = 0;
+    while (n < max && !heaps_.empty())
+    {
+        out.push_back(std::move(heaps_.front()));
+        heaps_.pop_front();
+        n++;
+    }
+    if (n > 0)
+        not_full_.notify_all();
+    ended = stopped_ && heaps_.empty();
+}
+
+void HeapRing::stop()
+{
+    std::function<void()> wake;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (stopped_)
+            return;
+        stopped_ = true;
+        wake = take_waiter_locked();
+    }
+    not_full_.notify_all();
+    if (wake)
+        wake();
+}
+
+bool HeapRing::stopped() const
+{
+    std::lock_guard<std::mutex> lock(mutex_);
+    return stopped_;
+}
+
+bool HeapRing::arm(std::function<void()> on_ready)
+{
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!heaps_.empty() || stopped_)
+        return false;
+    waiter_ = std::move(on_ready);
+    return true;
+}
+
+std::size_t HeapRing::size() const
+{
+    std::lock_guard<std::mutex> lock(mutex_);
+    return heaps_.size();
+}
+
+} // namespace spead::recv

@@ -1,0 +1,53 @@
+// The bounded queue between heap assembly (worker threads) and JS. Producers
+// block while it is full (backpressure reaches the reader, then the kernel);
+// the consumer never blocks: it takes what is ready, and asks to be called
+// back when more arrives.
+#pragma once
+
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <vector>
+
+#include "recv/live_heap.h"
+
+namespace spead::recv {
+
+class HeapRing
+{
+public:
+    explicit HeapRing(std::size_t capacity) : capacity_(capacity) {}
+
+    // Blocks while full. Returns false (and drops the heap) once the producer
+    // side is stopped. `blocked` tells whether it had to wait.
+    bool push(FrozenHeap &&heap, bool &blocked);
+
+    // Moves up to `max` heaps into out. `ended`: stopped and nothing left.
+    void pop_batch(std::vector<FrozenHeap> &out, std::size_t max, bool &ended);
+
+    // No more heaps will be accepted; waiting producers wake and drop theirs.
+    void stop();
+    bool stopped() const;
+
+    // The consumer found the ring empty: call `on_ready` (once) when a heap
+    // arrives or the ring stops. Returns false if that already happened (the
+    // consumer should look again now).
+    bool arm(std::function<void()> on_ready);
+
+    std::size_t size() const;
+    std::size_t capacity() const { return capacity_; }
+
+private:
+    std::function<void()> take_waiter_locked();
+
+    const std::size_t capacity_;
+    mutable std::mutex mutex_;
+    std::condition_variable not_full_;
+    std::deque<FrozenHeap> heaps_;
+    bool stopped_ = false;
+    std::function<void()> waiter_;
+};
+
+} // namespace spead::recv
