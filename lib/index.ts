@@ -16,6 +16,7 @@ export { MemoryAllocator, MmapAllocator, MemoryPool } from './memory';
 export type { Allocator, MemoryPoolStats } from './memory';
 export { InprocQueue } from './inproc';
 export * as recv from './recv';
+export * as send from './send';
 
 /** Facts about the native build (compiler, limits). */
 export const buildInfo: { readonly compiler: string; readonly maxHeapAddressBits: number } = native.buildInfo;

@@ -25,6 +25,61 @@ export interface NativeAddon {
   ) => NativeRecvStream;
   releasePayload(handle: unknown, payload: Buffer): void;
   recvStatNames: string[];
+  SendHeap: new (
+    addressBits: number,
+    repeatPointers: boolean,
+    ids: number[],
+    datas: Uint8Array[],
+    allowImmediate: boolean[],
+  ) => NativeSendHeap;
+  SendStream: new (
+    kind: 'udp',
+    endpoints: Array<{ host: string; port: number }>,
+    config: NativeSendConfig,
+    options: NativeUdpOptions,
+    onComplete: () => void,
+    threadPool?: NativeThreadPool,
+  ) => NativeSendStream;
+  encodeHeaps(
+    heaps: NativeSendHeap[],
+    cnts: Float64Array,
+    substreams: Float64Array,
+    rates: Float64Array,
+    mode: number,
+    maxPacketSize: number,
+  ): Buffer;
+  inprocPush(queue: NativeInprocQueue, packets: Uint8Array): number;
+}
+
+/** native/addon/send_binding.cpp */
+export interface NativeSendHeap {
+  wireSize(maxPacketSize: number): number;
+}
+
+export interface NativeSendConfig {
+  maxPacketSize: number;
+  rate: number;
+  burstSize: number;
+  maxHeaps: number;
+  burstRateRatio: number;
+  rateMethod: number;
+}
+
+export interface NativeUdpOptions {
+  bufferSize?: number;
+  ttl?: number;
+  interfaceAddress?: string;
+  interfaceIndex?: number;
+}
+
+export interface NativeSendStream {
+  sendHeaps(heaps: NativeSendHeap[], cnts: Float64Array, substreams: Float64Array, rates: Float64Array, mode: number): number;
+  takeCompletions(): Float64Array;
+  setCntSequence(next: number, step: number): void;
+  readonly numSubstreams: number;
+  readonly inFlight: number;
+  setRef(ref: boolean): void;
+  close(): void;
 }
 
 /** native/addon/common_binding.cpp */

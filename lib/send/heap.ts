@@ -5,6 +5,7 @@
  */
 import { DESCRIPTOR_ID, STREAM_CTRL_ID, CTRL_STREAM_START, CTRL_STREAM_STOP } from '../constants';
 import { Flavour } from '../flavour';
+import { native, NativeSendHeap } from '../native';
 
 /** One entry of a send heap. */
 export interface HeapEntry {
@@ -93,6 +94,26 @@ export class Heap {
   /** A counter that changes whenever the entry list does. */
   get changeCount(): number {
     return this.version;
+  }
+
+  private nativeForm: NativeSendHeap | undefined;
+  private nativeVersion = -1;
+  private nativeRepeat = false;
+
+  /** @internal The heap's native form, built once and rebuilt only after a change. */
+  toNative(): NativeSendHeap {
+    if (this.nativeForm === undefined || this.nativeVersion !== this.version || this.nativeRepeat !== this.repeatPointers) {
+      this.nativeForm = new native.SendHeap(
+        this.flavour.heapAddressBits,
+        this.repeatPointers,
+        this.entries.map((e) => e.id),
+        this.entries.map((e) => e.data),
+        this.entries.map((e) => e.allowImmediate),
+      );
+      this.nativeVersion = this.version;
+      this.nativeRepeat = this.repeatPointers;
+    }
+    return this.nativeForm;
   }
 }
 

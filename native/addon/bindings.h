@@ -14,12 +14,14 @@ void init_info(Napi::Env env, Napi::Object exports, Module &module);
 void init_inproc(Napi::Env env, Napi::Object exports, Module &module);
 void init_common(Napi::Env env, Napi::Object exports, Module &module);
 void init_recv_stream(Napi::Env env, Napi::Object exports, Module &module);
+void init_send(Napi::Env env, Napi::Object exports, Module &module);
 
 inline constexpr Initializer all_initializers[] = {
     init_info,
     init_inproc,
     init_common,
     init_recv_stream,
+    init_send,
 };
 
 } // namespace spead::addon

@@ -10,7 +10,7 @@ export interface SplitHeap {
   packets: DecodedPacket[];
   /** Concatenated payload (packets are in order in spead2's vectors). */
   payload: Uint8Array;
-  /** Every non-special pointer, in wire order. */
+  /** Every pointer but the four specials (NULL included: it bounds items), in wire order. */
   pointers: ItemPointer[];
 }
 
@@ -26,7 +26,7 @@ export function splitHeaps(data: Uint8Array): SplitHeap[] {
       byCnt.set(p.heapCnt, heap);
     }
     heap.packets.push(p);
-    heap.pointers.push(...p.pointers.filter((q) => q.id > 4));
+    heap.pointers.push(...p.pointers.filter((q) => q.id === 0 || q.id > 4)); // NULL kept: it bounds items
   }
   for (const heap of byCnt.values()) {
     const length = heap.packets.reduce((n, p) => Math.max(n, p.payloadOffset + p.payloadLength), 0);

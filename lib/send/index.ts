@@ -1,0 +1,15 @@
+/**
+ * Sending: heaps, streams, configuration.
+ * @module send
+ */
+export { Heap } from './heap';
+export type { HeapEntry, ItemSource, DescriptorSource } from './heap';
+export { StreamConfig, RateMethod, DEFAULT_MAX_PACKET_SIZE, DEFAULT_BURST_SIZE, DEFAULT_MAX_HEAPS, DEFAULT_BURST_RATE_RATIO } from './config';
+export type { StreamConfigInit } from './config';
+export { GroupMode, HeapReference, HeapReferenceList } from './heap-reference';
+export type { HeapOptions } from './heap-reference';
+export { SendStream } from './stream';
+export type { SendChunk } from './stream';
+export { UdpStream } from './udp-stream';
+export type { Endpoint, UdpStreamOptions } from './udp-stream';
+export { BytesStream, InprocStream } from './memory-streams';
