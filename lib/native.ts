@@ -139,6 +139,11 @@ export interface NativeHeap {
 export interface NativeRecvStream {
   addBufferReader(buf: Uint8Array): void;
   addInprocReader(queue: NativeInprocQueue): void;
+  addUdpReader(
+    host: string,
+    port: number,
+    options: { maxSize?: number; bufferSize?: number; interfaceAddress?: string; interfaceIndex?: number },
+  ): { port: number; warnings: string[] };
   start(): void;
   stop(): void;
   popBatch(max: number): { heaps: NativeHeap[]; ended: boolean };

@@ -3,7 +3,7 @@
  * @module recv
  */
 export { Stream } from './stream';
-export type { StreamOptions } from './stream';
+export type { StreamOptions, UdpReaderOptions } from './stream';
 export { StreamConfig, RingStreamConfig, DEFAULT_MAX_HEAPS, DEFAULT_RING_HEAPS, DEFAULT_MAX_HEAP_SIZE } from './config';
 export type { StreamConfigInit, RingStreamConfigInit } from './config';
 export { Heap, IncompleteHeap } from './heap';

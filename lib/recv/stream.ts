@@ -20,6 +20,18 @@ const ReadableBase = rs.Readable as unknown as typeof NodeReadable;
 /** Heaps taken from the ring in one call into the addon. */
 const BATCH = 64;
 
+/** Options of `addUdpReader`, with spead2's defaults. */
+export interface UdpReaderOptions {
+  /** Largest datagram accepted; larger ones are dropped and counted. Default 9200. */
+  maxSize?: number;
+  /** Socket receive buffer, bytes (0 = the OS default). Default 8 MiB. */
+  bufferSize?: number;
+  /** IPv4 multicast: the interface to join on. */
+  interfaceAddress?: string;
+  /** IPv6 multicast: the interface to join on. */
+  interfaceIndex?: number;
+}
+
 /** Extra options of a receive stream. */
 export interface StreamOptions {
   /** Aborting it destroys the stream (like Node's own streams). */
@@ -85,6 +97,26 @@ export class Stream extends ReadableBase {
     this.handle.addBufferReader(buffer);
   }
 
+  /**
+   * Receives UDP on `port` or `{host, port}` (spead2's `add_udp_reader`). A
+   * multicast host is joined (on `interfaceAddress` for IPv4, `interfaceIndex`
+   * for IPv6). Returns the port bound (useful with port 0). A socket buffer
+   * smaller than asked for is a `'warning'` event, not an error.
+   *
+   * @example
+   * stream.addUdpReader({ host: '239.10.0.1', port: 7148 }, { interfaceAddress: '10.0.0.2' });
+   */
+  addUdpReader(endpoint: number | { host?: string; port: number }, options: UdpReaderOptions = {}): number {
+    const { host, port } = typeof endpoint === 'number' ? { host: '', port: endpoint } : { host: endpoint.host ?? '', port: endpoint.port };
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`port must be an integer from 0 to 65535, not ${port}`);
+    if (options.maxSize !== undefined && (!Number.isSafeInteger(options.maxSize) || options.maxSize < 1)) {
+      throw new RangeError(`maxSize must be a positive integer, not ${options.maxSize}`);
+    }
+    const result = this.handle.addUdpReader(host, port, options);
+    for (const w of result.warnings) this.warn(w);
+    return result.port;
+  }
+
   /** Reads packets that a `send.InprocStream` in this process writes to `queue`. */
   addInprocReader(queue: InprocQueue): void {
     this.handle.addInprocReader(queue.handle);
@@ -145,10 +177,12 @@ export class Stream extends ReadableBase {
     return raw.flags & FLAG_CONTIGUOUS ? new Heap(raw, flavour) : new IncompleteHeap(raw, flavour);
   }
 
+  private warn(message: string): void {
+    if (this.listenerCount('warning') > 0) this.emit('warning', message);
+  }
+
   private emitWarnings(): void {
-    for (const w of this.handle.takeWarnings()) {
-      if (this.listenerCount('warning') > 0) this.emit('warning', w);
-    }
+    for (const w of this.handle.takeWarnings()) this.warn(w);
   }
 
   private pull(): void {

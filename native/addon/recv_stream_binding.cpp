@@ -6,6 +6,7 @@
 #include "recv/buffer_reader.h"
 #include "recv/inproc_reader.h"
 #include "recv/stream.h"
+#include "recv/udp_reader.h"
 
 #include <cstring>
 
@@ -147,6 +148,38 @@ public:
                 std::make_unique<recv::BufferReader>(stream_->thread_pool(), *stream_, data, ta.ByteLength()));
         });
         return env.Undefined();
+    }
+
+    // addUdpReader(host, port, {maxSize, bufferSize, interfaceAddress, interfaceIndex})
+    // → {port, warnings}
+    Napi::Value add_udp_reader(const Napi::CallbackInfo &info)
+    {
+        Napi::Env env = info.Env();
+        if (info.Length() < 2 || !info[0].IsString() || !info[1].IsNumber())
+            throw Napi::TypeError::New(env, "addUdpReader(host, port, options)");
+        Napi::Object o = info.Length() > 2 && info[2].IsObject() ? info[2].As<Napi::Object>() : Napi::Object::New(env);
+        recv::UdpReaderOptions options;
+        options.max_size = std::size_t(get_number(o, "maxSize", double(options.max_size)));
+        options.buffer_size = std::size_t(get_number(o, "bufferSize", double(options.buffer_size)));
+        if (o.Get("interfaceAddress").IsString())
+            options.interface_address = o.Get("interfaceAddress").As<Napi::String>();
+        options.interface_index = int(get_number(o, "interfaceIndex", 0));
+        std::vector<std::string> warnings;
+        int port = 0;
+        guarded(env, [&] {
+            const net::Endpoint ep = net::resolve_endpoint(info[0].As<Napi::String>(),
+                                                           int(info[1].As<Napi::Number>().DoubleValue()));
+            auto reader = std::make_unique<recv::UdpReader>(stream_->thread_pool(), *stream_, ep, options, warnings);
+            port = reader->bound_port();
+            stream_->add_reader(std::move(reader));
+        });
+        Napi::Object out = Napi::Object::New(env);
+        out.Set("port", port);
+        Napi::Array w = Napi::Array::New(env, warnings.size());
+        for (std::size_t i = 0; i < warnings.size(); i++)
+            w.Set(std::uint32_t(i), warnings[i]);
+        out.Set("warnings", w);
+        return out;
     }
 
     Napi::Value add_inproc_reader(const Napi::CallbackInfo &info)
@@ -298,6 +331,7 @@ void init_recv_stream(Napi::Env env, Napi::Object exports, Module &module)
                                          {
                                              W::InstanceMethod("addBufferReader", &W::add_buffer_reader),
                                              W::InstanceMethod("addInprocReader", &W::add_inproc_reader),
+                                             W::InstanceMethod("addUdpReader", &W::add_udp_reader),
                                              W::InstanceMethod("start", &W::start),
                                              W::InstanceMethod("stop", &W::stop),
                                              W::InstanceMethod("popBatch", &W::pop_batch),

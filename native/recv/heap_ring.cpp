@@ -9,15 +9,14 @@ std::function<void()> HeapRing::take_waiter_locked()
     return w;
 }
 
-bool HeapRing::push(FrozenHeap &&heap, bool &blocked)
+bool HeapRing::push(FrozenHeap &&heap, const std::function<void()> &on_block)
 {
     std::function<void()> wake;
     {
         std::unique_lock<std::mutex> lock(mutex_);
-        blocked = false;
         if (!stopped_ && heaps_.size() >= capacity_)
         {
-            blocked = true;
+            on_block();
             not_full_.wait(lock, [this] { return stopped_ || heaps_.size() < capacity_; });
         }
         if (stopped_)

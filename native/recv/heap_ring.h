@@ -20,9 +20,10 @@ class HeapRing
 public:
     explicit HeapRing(std::size_t capacity) : capacity_(capacity) {}
 
-    // Blocks while full. Returns false (and drops the heap) once the producer
-    // side is stopped. `blocked` tells whether it had to wait.
-    bool push(FrozenHeap &&heap, bool &blocked);
+    // Blocks while full, calling on_block first (with the ring locked: it may
+    // only take locks that are never held while taking the ring's). Returns
+    // false (and drops the heap) once the producer side is stopped.
+    bool push(FrozenHeap &&heap, const std::function<void()> &on_block);
 
     // Moves up to `max` heaps into out. `ended`: stopped and nothing left.
     void pop_batch(std::vector<FrozenHeap> &out, std::size_t max, bool &ended);

@@ -109,20 +109,16 @@ void Stream::heap_ready_locked(LiveHeap &&heap)
     }
     const std::int64_t cnt = heap.cnt();
     FrozenHeap frozen(std::move(heap), contiguous, config_.incomplete_keep_payload_ranges);
-    bool blocked = false;
     // Waiting here holds the stream lock, as spead2 does: the reader stalls and
-    // the loss moves to the kernel, where it is counted.
-    if (!ring_.push(std::move(frozen), blocked))
-    {
+    // the loss moves to the kernel, where it is counted. The block is counted
+    // at once (not at the batch's end), so it shows while it lasts.
+    if (!ring_.push(std::move(frozen), [this, cnt] {
+            std::lock_guard<std::mutex> lock(stats_mutex_);
+            stats_[STAT_WORKER_BLOCKED]++;
+            if (lossy_ && warnings_.size() < MAX_WARNINGS)
+                warnings_.push_back("worker thread blocked by full ringbuffer on heap " + std::to_string(cnt));
+        }))
         pending_[STAT_INCOMPLETE_HEAPS_DROPPED] += contiguous ? 0 : 1;
-        return;
-    }
-    if (blocked)
-    {
-        pending_[STAT_WORKER_BLOCKED]++;
-        if (lossy_)
-            warn_locked("worker thread blocked by full ringbuffer on heap " + std::to_string(cnt));
-    }
 }
 
 void Stream::add_packet_locked(const ReceivedPacket &packet, bool exact_size, std::uint64_t &accepted)

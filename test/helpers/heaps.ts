@@ -1,0 +1,18 @@
+/** Heaps for tests, built from raw entries (no item layer needed). */
+import { send } from '../../lib/index';
+
+/** A heap with one addressed item (ID 0x1000) of `size` bytes filled from `seed`. */
+export function patternHeap(size: number, seed: number): { heap: send.Heap; data: Uint8Array } {
+  const data = new Uint8Array(size);
+  for (let i = 0; i < size; i++) data[i] = (seed * 31 + i * 7) & 0xff;
+  const heap = new send.Heap();
+  heap.addRaw(0x1000, data, false);
+  return { heap, data };
+}
+
+/** The end-of-stream heap. */
+export function endHeap(): send.Heap {
+  const heap = new send.Heap();
+  heap.addEnd();
+  return heap;
+}
