@@ -13,3 +13,5 @@ export type { SendChunk } from './stream';
 export { UdpStream } from './udp-stream';
 export type { Endpoint, UdpStreamOptions } from './udp-stream';
 export { BytesStream, InprocStream } from './memory-streams';
+export { HeapGenerator, SendItemGroup as ItemGroup } from './heap-generator';
+export type { Selection } from './heap-generator';
