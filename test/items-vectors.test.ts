@@ -74,3 +74,33 @@ describe('items: spead2 vectors decode to the values spead2 decoded', () => {
     });
   }
 });
+
+describe('items: descriptors encode byte for byte as spead2 sent them', () => {
+  for (const name of binCases()) {
+    const m = loadManifest(name);
+    if (!m.heaps.some((h) => h.sent_descriptors.length > 0)) continue;
+    it(`Descriptor.toRaw reproduces the descriptors of ${name}`, async () => {
+      const { splitHeaps, addressedValues } = await import('./helpers/packets');
+      const { Descriptor, Flavour } = await import('../lib/index');
+      const flavour = new Flavour(4, 64, m.flavour.heap_address_bits, m.flavour.bug_compat);
+      const heaps = splitHeaps(readTestFile(m.file));
+      let checked = 0;
+      for (const mh of m.heaps) {
+        const wire = addressedValues(heaps.find((h) => h.cnt === mh.cnt)!, 5);
+        mh.sent_descriptors.forEach((d, k) => {
+          const desc = new Descriptor({
+            id: d.id,
+            name: d.name,
+            description: d.description,
+            shape: d.shape,
+            order: (d.order ?? 'C') as 'C' | 'F',
+            ...(d.format ? { format: d.format } : { dtype: d.dtype as string }),
+          });
+          expect(Buffer.from(desc.toRaw(flavour)).toString('hex'), d.name).to.equal(Buffer.from(wire[k]).toString('hex'));
+          checked++;
+        });
+      }
+      expect(checked).to.be.greaterThan(0);
+    });
+  }
+});
