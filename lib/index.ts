@@ -28,6 +28,8 @@ export type { Allocator, MemoryPoolStats } from './memory';
 export { InprocQueue } from './inproc';
 export * as recv from './recv';
 export * as send from './send';
+export { HeapEncoder } from './heap-encoder';
+export { HeapDecoder } from './heap-decoder';
 
 /** Facts about the native build (compiler, limits). */
 export const buildInfo: { readonly compiler: string; readonly maxHeapAddressBits: number } = native.buildInfo;

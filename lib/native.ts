@@ -145,6 +145,8 @@ export interface NativeRecvStream {
     options: { maxSize?: number; bufferSize?: number; interfaceAddress?: string; interfaceIndex?: number },
   ): { port: number; warnings: string[] };
   start(): void;
+  feed(bytes: Uint8Array): { heaps: NativeHeap[]; consumed: number; error?: string };
+  finish(): { heaps: NativeHeap[] };
   stop(): void;
   popBatch(max: number): { heaps: NativeHeap[]; ended: boolean };
   arm(): boolean;

@@ -5,7 +5,7 @@
  */
 import { DESCRIPTOR_ID } from '../constants';
 import { decodeRawDescriptors } from '../descriptor-codec';
-import type { Flavour } from '../flavour';
+import { Flavour } from '../flavour';
 import { native, NativeHeap } from '../native';
 import type { HeapLike, RawDescriptor, RawItem } from '../raw';
 
@@ -122,9 +122,13 @@ export class Heap extends HeapBase implements HeapLike {
     this.isComplete = (raw.flags & FLAG_COMPLETE) !== 0;
   }
 
-  /** The items in spead2's order, without the packet specials and descriptors. */
-  getItems(): RawItem[] {
-    return this.rawItems(true).filter((it) => it.id !== DESCRIPTOR_ID);
+  /**
+   * The items in spead2's order, without the packet specials; descriptors
+   * (ID 5) are left out unless `includeDescriptors` is true.
+   */
+  getItems(includeDescriptors = false): RawItem[] {
+    const all = this.rawItems(true);
+    return includeDescriptors ? all : all.filter((it) => it.id !== DESCRIPTOR_ID);
   }
 
   /** The descriptors the heap carries. */
@@ -162,5 +166,21 @@ export class IncompleteHeap extends HeapBase {
   /** The immediate items that arrived. */
   getItems(): RawItem[] {
     return this.rawItems(false);
+  }
+}
+
+/** Turns native heaps into Heap / IncompleteHeap objects, sharing one Flavour per N. */
+export class HeapWrapper {
+  private readonly flavours = new Map<number, Flavour>();
+
+  constructor(private readonly bugCompat: number) {}
+
+  wrap(raw: NativeHeap): Heap | IncompleteHeap {
+    let flavour = this.flavours.get(raw.heapAddressBits);
+    if (flavour === undefined) {
+      flavour = new Flavour(4, 64, raw.heapAddressBits, this.bugCompat);
+      this.flavours.set(raw.heapAddressBits, flavour);
+    }
+    return raw.flags & FLAG_CONTIGUOUS ? new Heap(raw, flavour) : new IncompleteHeap(raw, flavour);
   }
 }

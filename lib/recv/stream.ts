@@ -7,15 +7,32 @@
  */
 import type { Readable as NodeReadable } from 'stream';
 import * as rs from 'readable-stream';
-import { Flavour } from '../flavour';
 import type { InprocQueue } from '../inproc';
-import { native, NativeHeap, NativeRecvStream } from '../native';
+import { native, NativeHeap, NativeRecvConfig, NativeRecvStream } from '../native';
 import { RingStreamConfig, RingStreamConfigInit, StreamConfig, StreamConfigInit } from './config';
-import { FLAG_CONTIGUOUS, Heap, IncompleteHeap } from './heap';
+import { Heap, HeapWrapper, IncompleteHeap } from './heap';
 import { StreamStats } from './stats';
 
 // readable-stream's class, typed as Node's own: that is what users see.
 const ReadableBase = rs.Readable as unknown as typeof NodeReadable;
+
+/** @internal The configuration as the addon takes it. */
+export function nativeConfig(c: StreamConfig, r: RingStreamConfig): NativeRecvConfig {
+  return {
+    maxHeaps: c.maxHeaps,
+    substreams: c.substreams,
+    bugCompat: c.bugCompat,
+    allowOutOfOrder: c.allowOutOfOrder,
+    stopOnStopItem: c.stopOnStopItem,
+    allowUnsizedHeaps: c.allowUnsizedHeaps,
+    explicitStart: c.explicitStart,
+    streamId: c.streamId,
+    maxHeapSize: c.maxHeapSize,
+    ringHeaps: r.heaps,
+    contiguousOnly: r.contiguousOnly,
+    incompleteKeepPayloadRanges: r.incompleteKeepPayloadRanges,
+  };
+}
 
 /** Heaps taken from the ring in one call into the addon. */
 const BATCH = 64;
@@ -58,7 +75,7 @@ export class Stream extends ReadableBase {
   readonly handle: NativeRecvStream;
   private waiting = false;
   private finished = false;
-  private readonly flavours = new Map<number, Flavour>();
+  private readonly wrapper: HeapWrapper;
 
   constructor(
     config: StreamConfig | StreamConfigInit = {},
@@ -71,21 +88,9 @@ export class Stream extends ReadableBase {
     this.ringConfig = ringConfig instanceof RingStreamConfig ? ringConfig : new RingStreamConfig(ringConfig);
     const c = this.config;
     const r = this.ringConfig;
+    this.wrapper = new HeapWrapper(c.bugCompat);
     this.handle = new native.RecvStream(
-      {
-        maxHeaps: c.maxHeaps,
-        substreams: c.substreams,
-        bugCompat: c.bugCompat,
-        allowOutOfOrder: c.allowOutOfOrder,
-        stopOnStopItem: c.stopOnStopItem,
-        allowUnsizedHeaps: c.allowUnsizedHeaps,
-        explicitStart: c.explicitStart,
-        streamId: c.streamId,
-        maxHeapSize: c.maxHeapSize,
-        ringHeaps: r.heaps,
-        contiguousOnly: r.contiguousOnly,
-        incompleteKeepPayloadRanges: r.incompleteKeepPayloadRanges,
-      },
+      nativeConfig(c, r),
       () => this.onNativeReady(),
       c.threadPool?.handle,
       c.memoryAllocator?.handle,
@@ -169,12 +174,7 @@ export class Stream extends ReadableBase {
   }
 
   private toHeap(raw: NativeHeap): Heap | IncompleteHeap {
-    let flavour = this.flavours.get(raw.heapAddressBits);
-    if (flavour === undefined) {
-      flavour = new Flavour(4, 64, raw.heapAddressBits, this.config.bugCompat);
-      this.flavours.set(raw.heapAddressBits, flavour);
-    }
-    return raw.flags & FLAG_CONTIGUOUS ? new Heap(raw, flavour) : new IncompleteHeap(raw, flavour);
+    return this.wrapper.wrap(raw);
   }
 
   private warn(message: string): void {

@@ -53,6 +53,13 @@ export class BytesStream extends SendStream {
   getValue(): Buffer {
     return Buffer.concat(this.chunks);
   }
+
+  /** Everything sent since the last take(), removed from the stream's memory. */
+  take(): Buffer {
+    const out = Buffer.concat(this.chunks);
+    this.chunks.length = 0;
+    return out;
+  }
 }
 
 /**

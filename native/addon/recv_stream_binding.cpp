@@ -3,6 +3,7 @@
 #include "addon/bindings.h"
 #include "addon/common_binding.h"
 #include "addon/inproc_binding.h"
+#include "protocol/packet_decoder.h"
 #include "recv/buffer_reader.h"
 #include "recv/inproc_reader.h"
 #include "recv/stream.h"
@@ -192,6 +193,63 @@ public:
         return env.Undefined();
     }
 
+    // feed(bytes) → {heaps, consumed, error?}: synchronous assembly on the JS
+    // thread for HeapDecoder. Whole packets at the start of `bytes` are
+    // assembled; `consumed` says how far; a partial packet at the end waits for
+    // more bytes. Packets go in slices small enough that the ring never fills
+    // (a push never blocks this thread).
+    Napi::Value feed(const Napi::CallbackInfo &info)
+    {
+        Napi::Env env = info.Env();
+        if (info.Length() < 1 || !info[0].IsTypedArray())
+            throw Napi::TypeError::New(env, "feed(bytes)");
+        Napi::TypedArray ta = info[0].As<Napi::TypedArray>();
+        const auto *data = static_cast<const std::uint8_t *>(ta.ArrayBuffer().Data()) + ta.ByteOffset();
+        const std::size_t size = ta.ByteLength();
+        const std::size_t slice = std::max<std::size_t>(1, (stream_->ring().capacity() - stream_->config().max_heaps * stream_->config().substreams) / 2);
+        std::vector<recv::ReceivedPacket> batch;
+        std::vector<recv::FrozenHeap> heaps;
+        std::size_t pos = 0;
+        std::string error;
+        for (;;)
+        {
+            batch.clear();
+            while (batch.size() < slice && pos < size)
+            {
+                const std::int64_t len = protocol::packet_size(data + pos, size - pos);
+                if (len == 0 || (len > 0 && std::size_t(len) > size - pos))
+                    break; // incomplete: wait for more bytes
+                protocol::PacketHeader hdr;
+                if (len < 0 || protocol::decode_packet(data + pos, std::size_t(len), false, hdr) != protocol::PacketReject::NONE)
+                {
+                    error = "bytes at offset " + std::to_string(pos) + " are not a valid SPEAD packet";
+                    break;
+                }
+                batch.push_back({data + pos, std::size_t(len)});
+                pos += std::size_t(len);
+            }
+            if (batch.empty())
+                break;
+            stream_->add_packets(batch.data(), batch.size(), false);
+            bool ended;
+            stream_->ring().pop_batch(heaps, stream_->ring().capacity(), ended);
+            if (!error.empty())
+                break;
+        }
+        return decoded(env, heaps, pos, error);
+    }
+
+    // finish() → {heaps}: the end of the input (live heaps are flushed, as spead2
+    // does at the end of a buffer).
+    Napi::Value finish(const Napi::CallbackInfo &info)
+    {
+        stream_->end_of_input();
+        std::vector<recv::FrozenHeap> heaps;
+        bool ended;
+        stream_->ring().pop_batch(heaps, stream_->ring().capacity(), ended);
+        return decoded(info.Env(), heaps, 0, "");
+    }
+
     Napi::Value start(const Napi::CallbackInfo &info)
     {
         guarded(info.Env(), [&] { stream_->start(); });
@@ -294,6 +352,19 @@ public:
     }
 
 private:
+    static Napi::Object decoded(Napi::Env env, std::vector<recv::FrozenHeap> &heaps, std::size_t consumed, const std::string &error)
+    {
+        Napi::Array arr = Napi::Array::New(env, heaps.size());
+        for (std::size_t i = 0; i < heaps.size(); i++)
+            arr.Set(std::uint32_t(i), heap_to_js(env, std::move(heaps[i])));
+        Napi::Object out = Napi::Object::New(env);
+        out.Set("heaps", arr);
+        out.Set("consumed", Napi::Number::New(env, double(consumed)));
+        if (!error.empty())
+            out.Set("error", error);
+        return out;
+    }
+
     template <typename F> void guarded(Napi::Env env, F &&f)
     {
         try
@@ -333,6 +404,8 @@ void init_recv_stream(Napi::Env env, Napi::Object exports, Module &module)
                                              W::InstanceMethod("addInprocReader", &W::add_inproc_reader),
                                              W::InstanceMethod("addUdpReader", &W::add_udp_reader),
                                              W::InstanceMethod("start", &W::start),
+                                             W::InstanceMethod("feed", &W::feed),
+                                             W::InstanceMethod("finish", &W::finish),
                                              W::InstanceMethod("stop", &W::stop),
                                              W::InstanceMethod("popBatch", &W::pop_batch),
                                              W::InstanceMethod("arm", &W::arm),
