@@ -49,6 +49,8 @@ export interface NativeAddon {
     maxPacketSize: number,
   ): Buffer;
   inprocPush(queue: NativeInprocQueue, packets: Uint8Array): number;
+  /** Bench only: a plain sendmmsg/recvmmsg loop over loopback. */
+  benchUdpCeiling(packetSize: number, seconds: number): { sent: number; received: number; seconds: number };
 }
 
 /** native/addon/send_binding.cpp */
@@ -148,7 +150,7 @@ export interface NativeRecvStream {
   feed(bytes: Uint8Array): { heaps: NativeHeap[]; consumed: number; error?: string };
   finish(): { heaps: NativeHeap[] };
   stop(): void;
-  popBatch(max: number): { heaps: NativeHeap[]; ended: boolean };
+  popBatch(max: number, consumed: number): { heaps: NativeHeap[]; ended: boolean };
   arm(): boolean;
   stats(): Float64Array;
   takeWarnings(): string[];

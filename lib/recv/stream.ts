@@ -74,6 +74,8 @@ export class Stream extends ReadableBase {
   /** @internal */
   readonly handle: NativeRecvStream;
   private waiting = false;
+  /** Heaps of the last batch: consumed once the Readable asks for more. */
+  private handedOut = 0;
   private finished = false;
   private readonly wrapper: HeapWrapper;
 
@@ -188,7 +190,9 @@ export class Stream extends ReadableBase {
   private pull(): void {
     if (this.finished) return;
     for (;;) {
-      const { heaps, ended } = this.handle.popBatch(BATCH);
+      // _read runs only when the buffer is empty, so the last batch was consumed.
+      const { heaps, ended } = this.handle.popBatch(BATCH, this.handedOut);
+      this.handedOut = heaps.length;
       this.emitWarnings();
       let wantMore = true;
       // The whole batch is pushed: it has already left the ring.

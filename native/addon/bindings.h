@@ -15,6 +15,7 @@ void init_inproc(Napi::Env env, Napi::Object exports, Module &module);
 void init_common(Napi::Env env, Napi::Object exports, Module &module);
 void init_recv_stream(Napi::Env env, Napi::Object exports, Module &module);
 void init_send(Napi::Env env, Napi::Object exports, Module &module);
+void init_bench(Napi::Env env, Napi::Object exports, Module &module);
 
 inline constexpr Initializer all_initializers[] = {
     init_info,
@@ -22,6 +23,7 @@ inline constexpr Initializer all_initializers[] = {
     init_common,
     init_recv_stream,
     init_send,
+    init_bench,
 };
 
 } // namespace spead::addon

@@ -137,8 +137,8 @@ AllocatorWrap::AllocatorWrap(const Napi::CallbackInfo &info) : Napi::ObjectWrap<
                     auto copy = std::make_unique<std::string>(message);
                     if (tsfn.NonBlockingCall(copy.get(), [](Napi::Env env, Napi::Function fn, std::string *m) {
                             std::unique_ptr<std::string> owned(m);
-                            if (env != nullptr && fn != nullptr)
-                                fn.Call({Napi::String::New(env, *owned)});
+                            if (env != nullptr)
+                                call_js_safely(env, fn, {Napi::String::New(env, *owned)});
                         }) == napi_ok)
                         copy.release(); // now owned by the call
                 });

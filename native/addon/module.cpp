@@ -65,6 +65,20 @@ const char *errno_name(int err)
     throw Napi::Error::New(env, e.what());
 }
 
+void call_js_safely(Napi::Env env, Napi::Function fn, const std::vector<napi_value> &args)
+{
+    if (env == nullptr || fn == nullptr)
+        return;
+    try
+    {
+        fn.Call(args);
+    }
+    catch (const Napi::Error &e)
+    {
+        napi_throw(env, e.Value()); // fails harmlessly when the environment is going away
+    }
+}
+
 Module::Module(Napi::Env env, Napi::Object exports)
 {
     for (Initializer init : all_initializers)

@@ -34,9 +34,17 @@ struct Notifier
     {
         std::lock_guard<std::mutex> lock(mutex);
         if (!closed)
-            tsfn.NonBlockingCall();
+            tsfn.NonBlockingCall([](Napi::Env env, Napi::Function fn) { call_js_safely(env, fn); });
     }
 };
+
+// Tells V8 about memory held outside its heap. Never throws: it also runs in
+// finalizers, where the environment may be shutting down.
+void adjust_external_memory(napi_env env, std::int64_t delta)
+{
+    std::int64_t ignored;
+    napi_adjust_external_memory(env, delta, &ignored);
+}
 
 Napi::Object heap_to_js(Napi::Env env, recv::FrozenHeap &&heap)
 {
@@ -60,11 +68,11 @@ Napi::Object heap_to_js(Napi::Env env, recv::FrozenHeap &&heap)
             [](Napi::Env fenv, std::uint8_t *, PayloadHolder *h) {
                 std::unique_ptr<PayloadHolder> owned(h);
                 if (!owned->released)
-                    Napi::MemoryManagement::AdjustExternalMemory(fenv, -owned->accounted);
+                    adjust_external_memory(fenv, -owned->accounted);
             },
             raw);
         holder.release(); // the Buffer's finalizer owns it now
-        Napi::MemoryManagement::AdjustExternalMemory(env, raw->accounted);
+        adjust_external_memory(env, raw->accounted);
         payload = buf;
         obj.Set("handle", Napi::External<PayloadHolder>::New(env, raw));
     }
@@ -231,8 +239,7 @@ public:
             if (batch.empty())
                 break;
             stream_->add_packets(batch.data(), batch.size(), false);
-            bool ended;
-            stream_->ring().pop_batch(heaps, stream_->ring().capacity(), ended);
+            drain(heaps);
             if (!error.empty())
                 break;
         }
@@ -245,8 +252,7 @@ public:
     {
         stream_->end_of_input();
         std::vector<recv::FrozenHeap> heaps;
-        bool ended;
-        stream_->ring().pop_batch(heaps, stream_->ring().capacity(), ended);
+        drain(heaps);
         return decoded(info.Env(), heaps, 0, "");
     }
 
@@ -262,16 +268,19 @@ public:
         return info.Env().Undefined();
     }
 
-    // popBatch(max) → { heaps, ended }: every ready heap up to max, without waiting.
+    // popBatch(max, consumed) → { heaps, ended }: acknowledges `consumed` heaps
+    // taken before, then takes every ready heap up to max, without waiting.
     Napi::Value pop_batch(const Napi::CallbackInfo &info)
     {
         Napi::Env env = info.Env();
-        std::size_t max = 64;
+        std::size_t max = 64, consumed = 0;
         if (info.Length() > 0 && info[0].IsNumber())
             max = std::max<std::size_t>(1, std::size_t(info[0].As<Napi::Number>().DoubleValue()));
+        if (info.Length() > 1 && info[1].IsNumber())
+            consumed = std::size_t(std::max(0.0, info[1].As<Napi::Number>().DoubleValue()));
         std::vector<recv::FrozenHeap> heaps;
         bool ended = false;
-        stream_->ring().pop_batch(heaps, max, ended);
+        stream_->ring().pop_batch(heaps, max, ended, consumed);
         Napi::Array arr = Napi::Array::New(env, heaps.size());
         for (std::size_t i = 0; i < heaps.size(); i++)
             arr.Set(std::uint32_t(i), heap_to_js(env, std::move(heaps[i])));
@@ -344,7 +353,7 @@ public:
             return env.Undefined();
         h->released = true;
         h->allocation.reset(); // back to its allocator or pool now
-        Napi::MemoryManagement::AdjustExternalMemory(env, -h->accounted);
+        adjust_external_memory(env, -h->accounted);
         // Detaching makes every view of the payload empty, so nothing can read
         // freed memory. It may run the finalizer (freeing h): h is not used after.
         info[1].As<Napi::Buffer<std::uint8_t>>().ArrayBuffer().Detach();
@@ -352,6 +361,16 @@ public:
     }
 
 private:
+    // Takes every ready heap, and frees their slots at once (they go straight out).
+    void drain(std::vector<recv::FrozenHeap> &heaps)
+    {
+        bool ended;
+        const std::size_t before = heaps.size();
+        stream_->ring().pop_batch(heaps, stream_->ring().capacity(), ended, 0);
+        std::vector<recv::FrozenHeap> none;
+        stream_->ring().pop_batch(none, 0, ended, heaps.size() - before);
+    }
+
     static Napi::Object decoded(Napi::Env env, std::vector<recv::FrozenHeap> &heaps, std::size_t consumed, const std::string &error)
     {
         Napi::Array arr = Napi::Array::New(env, heaps.size());

@@ -112,7 +112,7 @@ struct CompletionNotifier
     {
         std::lock_guard<std::mutex> lock(mutex);
         if (!closed)
-            tsfn.NonBlockingCall();
+            tsfn.NonBlockingCall([](Napi::Env env, Napi::Function fn) { call_js_safely(env, fn); });
     }
 };
 

@@ -14,10 +14,10 @@ bool HeapRing::push(FrozenHeap &&heap, const std::function<void()> &on_block)
     std::function<void()> wake;
     {
         std::unique_lock<std::mutex> lock(mutex_);
-        if (!stopped_ && heaps_.size() >= capacity_)
+        if (!stopped_ && heaps_.size() + handed_out_ >= capacity_)
         {
             on_block();
-            not_full_.wait(lock, [this] { return stopped_ || heaps_.size() < capacity_; });
+            not_full_.wait(lock, [this] { return stopped_ || heaps_.size() + handed_out_ < capacity_; });
         }
         if (stopped_)
             return false;
@@ -29,9 +29,11 @@ bool HeapRing::push(FrozenHeap &&heap, const std::function<void()> &on_block)
     return true;
 }
 
-void HeapRing::pop_batch(std::vector<FrozenHeap> &out, std::size_t max, bool &ended)
+void HeapRing::pop_batch(std::vector<FrozenHeap> &out, std::size_t max, bool &ended, std::size_t consumed)
 {
     std::lock_guard<std::mutex> lock(mutex_);
+    consumed = std::min(consumed, handed_out_);
+    handed_out_ -= consumed;
     std::size_t n = 0;
     while (n < max && !heaps_.empty())
     {
@@ -39,7 +41,8 @@ void HeapRing::pop_batch(std::vector<FrozenHeap> &out, std::size_t max, bool &en
         heaps_.pop_front();
         n++;
     }
-    if (n > 0)
+    handed_out_ += n;
+    if (n > 0 || consumed > 0)
         not_full_.notify_all();
     ended = stopped_ && heaps_.empty();
 }
@@ -77,7 +80,7 @@ bool HeapRing::arm(std::function<void()> on_ready)
 std::size_t HeapRing::size() const
 {
     std::lock_guard<std::mutex> lock(mutex_);
-    return heaps_.size();
+    return heaps_.size() + handed_out_;
 }
 
 } // namespace spead::recv

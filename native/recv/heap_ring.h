@@ -25,8 +25,11 @@ public:
     // false (and drops the heap) once the producer side is stopped.
     bool push(FrozenHeap &&heap, const std::function<void()> &on_block);
 
-    // Moves up to `max` heaps into out. `ended`: stopped and nothing left.
-    void pop_batch(std::vector<FrozenHeap> &out, std::size_t max, bool &ended);
+    // First acknowledges `consumed` heaps handed out earlier (they stop
+    // occupying slots), then moves up to `max` heaps into out. Heaps handed out
+    // keep their slots until acknowledged, so the ring bounds what waits in it
+    // *and* what JS has taken but not yet passed on. `ended`: stopped, nothing left.
+    void pop_batch(std::vector<FrozenHeap> &out, std::size_t max, bool &ended, std::size_t consumed);
 
     // No more heaps will be accepted; waiting producers wake and drop theirs.
     void stop();
@@ -37,6 +40,7 @@ public:
     // consumer should look again now).
     bool arm(std::function<void()> on_ready);
 
+    // Heaps waiting plus heaps handed out and not yet acknowledged.
     std::size_t size() const;
     std::size_t capacity() const { return capacity_; }
 
@@ -47,6 +51,7 @@ private:
     mutable std::mutex mutex_;
     std::condition_variable not_full_;
     std::deque<FrozenHeap> heaps_;
+    std::size_t handed_out_ = 0;
     bool stopped_ = false;
     std::function<void()> waiter_;
 };

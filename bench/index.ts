@@ -1,0 +1,166 @@
+/**
+ * npm run bench: throughput figures, each section against a baseline measured
+ * in the same run (memcpy for in-memory work, a plain sendmmsg/recvmmsg loop
+ * for UDP). Benchmarks, not tests: nothing here passes or fails.
+ *   npm run bench -- [--quick]
+ */
+import * as os from 'os';
+import { HeapDecoder, MemoryPool, recv, send } from '../lib/index';
+import { native } from '../lib/native';
+import { searchSustainableRate } from '../lib/tools/rate-search';
+import { BenchRow, BenchSection, renderTable, timeLoop } from './table';
+
+const quick = process.argv.includes('--quick');
+const SECONDS = quick ? 0.3 : 1.0;
+
+function heapOf(size: number): send.Heap {
+  const heap = new send.Heap();
+  heap.addRaw(0x1000, new Uint8Array(size).fill(7), false);
+  return heap;
+}
+
+async function encodeBytes(heapSize: number, packet: number, count: number): Promise<Buffer> {
+  const bytes = new send.BytesStream({ maxPacketSize: packet, maxHeaps: count });
+  const heaps = Array.from({ length: count }, () => heapOf(heapSize));
+  await bytes.sendHeaps(heaps, send.GroupMode.SERIAL);
+  return bytes.getValue();
+}
+
+async function inMemory(heapSize: number, packet: number): Promise<BenchSection> {
+  const batch = Math.max(1, Math.floor((4 << 20) / heapSize));
+  const encoded = await encodeBytes(heapSize, packet, batch);
+  const rows: BenchRow[] = [];
+  const mb = (bytes: number, s: number): number => bytes / s / 1e6;
+  const target = Buffer.alloc(encoded.length);
+  const copy = await timeLoop(SECONDS, () => encoded.copy(target));
+  rows.push({ name: 'memcpy (baseline)', value: mb(encoded.length * copy.iterations, copy.elapsed), unit: 'MB/s' });
+
+  const heaps = Array.from({ length: batch }, () => heapOf(heapSize));
+  const stream = new send.BytesStream({ maxPacketSize: packet, maxHeaps: batch });
+  const enc = await timeLoop(SECONDS, async () => {
+    await stream.sendHeaps(heaps, send.GroupMode.SERIAL);
+    stream.take();
+  });
+  rows.push({ name: 'encode (sendHeaps batch)', value: mb(encoded.length * enc.iterations, enc.elapsed), unit: 'MB/s', extra: { 'heaps/s': (batch * enc.iterations) / enc.elapsed } });
+
+  const dec = await timeLoop(SECONDS, async () => {
+    const d = new HeapDecoder();
+    const done = new Promise<void>((resolve) => d.on('end', resolve));
+    d.on('data', (h: recv.Heap) => h.release());
+    d.end(encoded);
+    await done;
+  });
+  rows.push({ name: 'decode (HeapDecoder)', value: mb(encoded.length * dec.iterations, dec.elapsed), unit: 'MB/s', extra: { 'heaps/s': (batch * dec.iterations) / dec.elapsed } });
+
+  for (const pooled of [false, true]) {
+    const pool = pooled ? new MemoryPool(heapSize, heapSize, 32, 32) : undefined;
+    const r = await timeLoop(SECONDS, async () => {
+      const s = new recv.Stream({ memoryAllocator: pool }, { heaps: 16 });
+      s.addBufferReader(encoded);
+      for await (const h of s) (h as recv.Heap).release();
+    });
+    rows.push({
+      name: `decode (addBufferReader${pooled ? ', MemoryPool' : ''})`,
+      value: mb(encoded.length * r.iterations, r.elapsed),
+      unit: 'MB/s',
+      extra: { 'heaps/s': (batch * r.iterations) / r.elapsed },
+    });
+  }
+  return { title: `In memory: ${heapSize} B heaps, ${packet} B packets`, baseline: 'memcpy (baseline)', rows };
+}
+
+interface UdpResult {
+  sentHeaps: number;
+  receivedHeaps: number;
+  bytes: number;
+  seconds: number;
+  cpuPerHeapUs: number;
+}
+
+async function udpRun(heapSize: number, packet: number, rate: number, seconds: number, pooled: boolean): Promise<UdpResult> {
+  const ring = 16;
+  const pool = pooled ? new MemoryPool(heapSize, heapSize, 4 + ring + 4, 4 + ring + 4) : undefined;
+  const rx = new recv.Stream({ memoryAllocator: pool }, { heaps: ring });
+  const port = rx.addUdpReader({ host: '127.0.0.1', port: 0 }, { maxSize: packet + 64, bufferSize: 16 << 20 });
+  const batch = Math.max(1, Math.floor((512 * 1024) / heapSize));
+  const tx = new send.UdpStream([{ host: '127.0.0.1', port }], { maxPacketSize: packet, rate, maxHeaps: 2 * batch });
+  const groups = [0, 1].map(() => Array.from({ length: batch }, () => heapOf(heapSize)));
+  let receivedHeaps = 0;
+  let bytes = 0;
+  const cpu0 = process.cpuUsage();
+  const receiving = (async () => {
+    for await (const h of rx) {
+      if (h instanceof recv.Heap) {
+        receivedHeaps++;
+        bytes += h.payload.length;
+      }
+      h.release();
+    }
+  })();
+  const start = process.hrtime.bigint();
+  const deadline = start + BigInt(Math.round(seconds * 1e9));
+  const inFlight: Array<Promise<number> | undefined> = [undefined, undefined];
+  let sentHeaps = 0;
+  for (let turn = 0; process.hrtime.bigint() < deadline; turn++) {
+    const slot = turn % 2;
+    if (inFlight[slot]) await inFlight[slot];
+    inFlight[slot] = tx.sendHeaps(groups[slot], send.GroupMode.SERIAL);
+    sentHeaps += batch;
+  }
+  await Promise.all(inFlight);
+  const elapsed = Number(process.hrtime.bigint() - start) / 1e9;
+  await new Promise((r) => setTimeout(r, 100));
+  rx.stop();
+  await receiving;
+  const cpu = process.cpuUsage(cpu0);
+  tx.destroy();
+  return { sentHeaps, receivedHeaps, bytes, seconds: elapsed, cpuPerHeapUs: (cpu.user + cpu.system) / Math.max(1, receivedHeaps) };
+}
+
+async function udp(heapSize: number, packet: number): Promise<BenchSection> {
+  const rows: BenchRow[] = [];
+  const c = native.benchUdpCeiling(packet, SECONDS);
+  rows.push({
+    name: 'C sendmmsg/recvmmsg (ceiling)',
+    value: (c.received * packet * 8) / c.seconds / 1e9,
+    unit: 'Gb/s',
+    extra: { loss: 1 - c.received / c.sent },
+  });
+  for (const pooled of [false, true]) {
+    const r = await udpRun(heapSize, packet, 0, SECONDS, pooled);
+    rows.push({
+      name: `spead unlimited${pooled ? ', MemoryPool' : ''}`,
+      value: (r.bytes * 8) / r.seconds / 1e9,
+      unit: 'Gb/s',
+      extra: { 'heaps/s': r.receivedHeaps / r.seconds, loss: 1 - r.receivedHeaps / r.sentHeaps, 'rx CPU µs/heap': r.cpuPerHeapUs },
+    });
+    const search = await searchSustainableRate(
+      async (rate) => {
+        const t = await udpRun(heapSize, packet, rate, SECONDS / 2, pooled);
+        return { good: t.receivedHeaps >= t.sentHeaps, actualRate: (t.sentHeaps * heapSize) / t.seconds };
+      },
+      { tolerance: 0.1, maxTrials: quick ? 3 : 6 },
+    );
+    rows.push({
+      name: `spead loss-free${pooled ? ', MemoryPool' : ''}`,
+      value: (search.rate * 8) / 1e9,
+      unit: 'Gb/s',
+      extra: { trials: search.trials.length, 'sender-limited': search.senderLimited ? 'yes' : 'no' },
+    });
+  }
+  return { title: `Loopback UDP: ${heapSize} B heaps, ${packet} B packets`, baseline: 'C sendmmsg/recvmmsg (ceiling)', rows };
+}
+
+async function main(): Promise<void> {
+  const sections: BenchSection[] = [];
+  for (const [heap, packet] of [[8192, 1472], [1 << 20, 1472], [1 << 20, 9000]]) sections.push(await inMemory(heap, packet));
+  for (const [heap, packet] of [[8192, 9000], [1 << 20, 9000], [1 << 20, 1472]]) sections.push(await udp(heap, packet));
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  process.stdout.write(`spead benchmarks — ${os.cpus().length} × ${cpu}, Linux ${os.release()}, Node ${process.version}\n`);
+  process.stdout.write(renderTable(sections));
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exitCode = 1;
+});
