@@ -1,0 +1,185 @@
+#!/usr/bin/env node
+/**
+ * spead-recv: receives SPEAD streams and reports them, like spead2_recv —
+ * with --verify against spead2_send's payload pattern, --json item values,
+ * --output to capture heaps to a file, and loss statistics by reason.
+ */
+import * as fs from 'fs';
+import { pipeline } from 'stream/promises';
+import { PassThrough } from 'stream';
+import { HeapEncoder } from '../heap-encoder';
+import { ItemGroup } from '../item-group';
+import { MemoryPool } from '../memory';
+import { Heap, IncompleteHeap } from '../recv/heap';
+import { Stream } from '../recv/stream';
+import { ThreadPool } from '../thread-pool';
+import { flag, parseCommandLine, parseCount, parseEndpoint, runTool, str, UsageError } from './cli';
+import { ProgressLine, statsLines } from './progress';
+import { checkVerifyHeap } from './verify-pattern';
+
+const USAGE = `Usage: spead-recv [options] [host]:<port> [[host]:<port> ...]
+  --bind ADDR              interface address (IPv4 multicast: join on it)
+  --packet N               largest packet accepted (9200)
+  --buffer N               socket buffer size (8 MiB)
+  --max-heaps N            live heaps per substream (4) [spead2: --concurrent-heaps]
+  --substreams N           substreams (1)
+  --ring-heaps N           ring capacity (4)
+  --mem-pool               use a memory pool (--mem-lower 16384 --mem-upper 33554432
+                           --mem-max-free 12 --mem-initial 8)
+  --threads N              worker threads (1)
+  --joint                  all sources into one stream
+  --quiet                  only the totals
+  --descriptors            show descriptors
+  --values                 show item values (decoded with an ItemGroup)
+  --json                   one JSON line per heap with its item values
+  --verify                 check spead2_send --verify's payload pattern
+  --output FILE            also write the heaps to FILE as SPEAD packets
+  -h, --help               this text
+`;
+
+const OPTIONS = {
+  bind: { type: 'string' },
+  packet: { type: 'string' },
+  buffer: { type: 'string' },
+  'max-heaps': { type: 'string' },
+  'concurrent-heaps': { type: 'string' },
+  substreams: { type: 'string' },
+  'ring-heaps': { type: 'string' },
+  'mem-pool': { type: 'boolean' },
+  'mem-lower': { type: 'string' },
+  'mem-upper': { type: 'string' },
+  'mem-max-free': { type: 'string' },
+  'mem-initial': { type: 'string' },
+  threads: { type: 'string' },
+  joint: { type: 'boolean' },
+  quiet: { type: 'boolean' },
+  descriptors: { type: 'boolean' },
+  values: { type: 'boolean' },
+  json: { type: 'boolean' },
+  verify: { type: 'boolean' },
+  output: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+function jsonValue(v: unknown): unknown {
+  if (typeof v === 'bigint') return v.toString();
+  if (v instanceof Uint8Array && v.constructor === Uint8Array) return Array.from(v);
+  if (ArrayBuffer.isView(v)) return Array.from(v as unknown as ArrayLike<unknown>, jsonValue);
+  if (Array.isArray(v)) return v.map(jsonValue);
+  if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, jsonValue(x)]));
+  return v;
+}
+
+async function main(): Promise<number> {
+  const cl = parseCommandLine(process.argv.slice(2), OPTIONS);
+  if (flag(cl, 'help')) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (cl.positionals.length === 0) throw new UsageError('no source given');
+  const endpoints = cl.positionals.map((s) => parseEndpoint(s));
+  const maxHeaps = parseCount('max-heaps', str(cl, 'max-heaps') ?? str(cl, 'concurrent-heaps'), 4, 1);
+  const threads = new ThreadPool(parseCount('threads', str(cl, 'threads'), 1, 1));
+  const pool = flag(cl, 'mem-pool')
+    ? new MemoryPool(
+        parseCount('mem-lower', str(cl, 'mem-lower'), 16384),
+        parseCount('mem-upper', str(cl, 'mem-upper'), 33554432),
+        parseCount('mem-max-free', str(cl, 'mem-max-free'), 12),
+        parseCount('mem-initial', str(cl, 'mem-initial'), 8),
+      )
+    : undefined;
+  const config = { maxHeaps, substreams: parseCount('substreams', str(cl, 'substreams'), 1, 1), threadPool: threads, memoryAllocator: pool };
+  const ring = { heaps: parseCount('ring-heaps', str(cl, 'ring-heaps'), 4, 1), contiguousOnly: false };
+  const readerOptions = {
+    maxSize: parseCount('packet', str(cl, 'packet'), 9200, 1),
+    bufferSize: parseCount('buffer', str(cl, 'buffer'), 8 << 20),
+    interfaceAddress: str(cl, 'bind'),
+  };
+  const groups = flag(cl, 'joint') ? [endpoints] : endpoints.map((e) => [e]);
+  const streams = groups.map((eps) => {
+    const s = new Stream(config, ring);
+    s.on('warning', (w: string) => process.stderr.write(`warning: ${w}\n`));
+    for (const ep of eps) s.addUdpReader({ host: ep.host || (readerOptions.interfaceAddress ?? ''), port: ep.port }, readerOptions);
+    return s;
+  });
+  process.once('SIGINT', () => streams.forEach((s) => s.stop()));
+
+  const counters = { heaps: 0, bytes: 0, incomplete: 0, dropped: 0 };
+  const progress = flag(cl, 'quiet') || !process.stderr.isTTY ? undefined : new ProgressLine(counters, 'received');
+  const output = str(cl, 'output');
+  const capture = output !== undefined ? new PassThrough({ objectMode: true }) : undefined;
+  const captured = capture !== undefined ? pipeline(capture, new HeapEncoder(), fs.createWriteStream(output!)) : Promise.resolve();
+  let failure: string | undefined;
+  let complete = 0;
+  const start = process.hrtime.bigint();
+
+  await Promise.all(
+    streams.map(async (stream) => {
+      const items = new ItemGroup();
+      for await (const h of stream) {
+        const heap = h as Heap | IncompleteHeap;
+        if (heap instanceof IncompleteHeap) {
+          counters.incomplete++;
+          if (!flag(cl, 'quiet')) process.stdout.write(`Discarding incomplete heap ${heap.cnt}\n`);
+          heap.release();
+          continue;
+        }
+        complete++;
+        counters.heaps++;
+        counters.bytes += heap.payload.length;
+        counters.dropped = streams.reduce((n, s) => n + s.stats.get('kernel_dropped'), 0);
+        if (!flag(cl, 'quiet') && !flag(cl, 'json')) {
+          const t = Number(process.hrtime.bigint() - start) / 1e9;
+          process.stdout.write(`Received heap ${heap.cnt} at ${t}\n`);
+          if (flag(cl, 'descriptors')) {
+            for (const d of heap.getDescriptors()) {
+              process.stdout.write(
+                `Descriptor for ${Buffer.from(d.name).toString('latin1')} (0x${d.id.toString(16)})\n  description: ${Buffer.from(d.description).toString('latin1')}\n` +
+                  `  format:      [${d.format.map(([c, b]) => `(${c}, ${b})`).join(', ')}]\n  dtype:       ${d.numpyHeader}\n  shape:       (${d.shape.map((x) => (x === null ? '?' : x)).join(', ')})\n`,
+              );
+            }
+          }
+          for (const it of heap.getItems()) {
+            process.stdout.write(`0x${it.id.toString(16)} = [${it.value.length} bytes]${it.isImmediate ? ` = 0x${it.immediateValue.toString(16)}` : ''}\n`);
+          }
+        }
+        if (flag(cl, 'values') || flag(cl, 'json')) {
+          let updated;
+          try {
+            updated = items.update(heap);
+          } catch (e) {
+            process.stderr.write(`heap ${heap.cnt}: ${(e as Error).message}\n`);
+            updated = new Map();
+          }
+          if (flag(cl, 'json')) {
+            const values = Object.fromEntries([...updated].map(([name, item]) => [name, jsonValue(item.value)]));
+            process.stdout.write(JSON.stringify({ cnt: heap.cnt, items: values }) + '\n');
+          } else for (const [name, item] of updated) process.stdout.write(`  ${name} = ${JSON.stringify(jsonValue(item.value))}\n`);
+        }
+        if (flag(cl, 'verify') && failure === undefined) {
+          const mismatch = checkVerifyHeap(heap.cnt, heap.getItems());
+          if (mismatch !== null) {
+            failure = mismatch.message;
+            streams.forEach((s) => s.stop());
+          }
+        }
+        if (capture !== undefined) capture.write(heap);
+        else heap.release();
+      }
+    }),
+  );
+  progress?.stop();
+  capture?.end();
+  await captured;
+  if (failure !== undefined) {
+    process.stderr.write(`${failure}\n`);
+    return 1;
+  }
+  // spead2_recv's ending: the count, then every statistic summed over the streams.
+  const totals = new Map<string, number>();
+  for (const s of streams) for (const [name, value] of s.stats) totals.set(name, (totals.get(name) ?? 0) + value);
+  process.stdout.write(`Received ${complete} heaps\n` + statsLines(totals));
+  return 0;
+}
+
+runTool(USAGE, main);
