@@ -141,6 +141,7 @@ export interface NativeHeap {
 export interface NativeRecvStream {
   addBufferReader(buf: Uint8Array): void;
   addInprocReader(queue: NativeInprocQueue): void;
+  addPcapFileReader(path: string, filter: string): void;
   addUdpReader(
     host: string,
     port: number,

@@ -124,6 +124,19 @@ export class Stream extends ReadableBase {
     return result.port;
   }
 
+  /**
+   * Reads the UDP datagrams of a classic pcap file (spead2's
+   * `add_udp_pcap_file_reader`): Ethernet, Linux cooked or raw IPv4 captures;
+   * IPv4/UDP without fragments, ANDed with an optional BPF `filter` (which
+   * needs libpcap at run time). The stream ends at the end of the file.
+   *
+   * @example
+   * stream.addPcapFileReader('capture.pcap', { filter: 'udp dst port 7148' });
+   */
+  addPcapFileReader(path: string, options: { filter?: string } = {}): void {
+    this.handle.addPcapFileReader(path, options.filter ?? '');
+  }
+
   /** Reads packets that a `send.InprocStream` in this process writes to `queue`. */
   addInprocReader(queue: InprocQueue): void {
     this.handle.addInprocReader(queue.handle);

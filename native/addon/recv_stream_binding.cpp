@@ -6,6 +6,7 @@
 #include "protocol/packet_decoder.h"
 #include "recv/buffer_reader.h"
 #include "recv/inproc_reader.h"
+#include "recv/pcap_reader.h"
 #include "recv/stream.h"
 #include "recv/udp_reader.h"
 
@@ -189,6 +190,20 @@ public:
             w.Set(std::uint32_t(i), warnings[i]);
         out.Set("warnings", w);
         return out;
+    }
+
+    // addPcapFileReader(path, filter)
+    Napi::Value add_pcap_file_reader(const Napi::CallbackInfo &info)
+    {
+        Napi::Env env = info.Env();
+        if (info.Length() < 1 || !info[0].IsString())
+            throw Napi::TypeError::New(env, "addPcapFileReader(path, filter?)");
+        const std::string path = info[0].As<Napi::String>();
+        const std::string filter = info.Length() > 1 && info[1].IsString() ? std::string(info[1].As<Napi::String>()) : "";
+        guarded(env, [&] {
+            stream_->add_reader(std::make_unique<recv::PcapReader>(stream_->thread_pool(), *stream_, path, filter));
+        });
+        return env.Undefined();
     }
 
     Napi::Value add_inproc_reader(const Napi::CallbackInfo &info)
@@ -422,6 +437,7 @@ void init_recv_stream(Napi::Env env, Napi::Object exports, Module &module)
                                              W::InstanceMethod("addBufferReader", &W::add_buffer_reader),
                                              W::InstanceMethod("addInprocReader", &W::add_inproc_reader),
                                              W::InstanceMethod("addUdpReader", &W::add_udp_reader),
+                                             W::InstanceMethod("addPcapFileReader", &W::add_pcap_file_reader),
                                              W::InstanceMethod("start", &W::start),
                                              W::InstanceMethod("feed", &W::feed),
                                              W::InstanceMethod("finish", &W::finish),
