@@ -1,0 +1,36 @@
+/**
+ * Run inside a network namespace by the multicast test:
+ *   node mc-child.js recv <group> <port> <interface address>  → prints {"cnts": [...]}
+ *   node mc-child.js send <group> <port> <interface address> <heaps>
+ */
+import { recv, send } from '../../lib/index';
+import { endHeap, patternHeap } from './heaps';
+
+async function main(): Promise<void> {
+  const [mode, group, portText, iface, heapsText] = process.argv.slice(2);
+  const port = Number(portText);
+  if (mode === 'recv') {
+    const stream = new recv.Stream();
+    stream.addUdpReader({ host: group, port }, { interfaceAddress: iface });
+    process.stdout.write('ready\n');
+    const cnts: number[] = [];
+    let ok = true;
+    for await (const h of stream) {
+      const heap = h as recv.Heap;
+      const value = Buffer.from(heap.getItems()[0].value);
+      ok = ok && value.equals(Buffer.from(patternHeap(5000, heap.cnt).data));
+      cnts.push(heap.cnt);
+    }
+    process.stdout.write(JSON.stringify({ cnts, ok }) + '\n');
+  } else {
+    const stream = new send.UdpStream([{ host: group, port }], { rate: 50e6 }, { ttl: 2, interfaceAddress: iface });
+    for (let i = 1; i <= Number(heapsText); i++) await stream.sendHeap(patternHeap(5000, i).heap, { cnt: i });
+    for (let i = 0; i < 3; i++) await stream.sendHeap(endHeap(), { cnt: 1000 + i }); // UDP: say it thrice
+    stream.destroy();
+  }
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`${(e as Error).stack ?? String(e)}\n`);
+  process.exitCode = 1;
+});

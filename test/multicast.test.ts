@@ -1,0 +1,95 @@
+import { expect } from 'chai';
+import { execFileSync, spawn } from 'child_process';
+import * as path from 'path';
+import { recv, send } from '../lib/index';
+import { endHeap, patternHeap } from './helpers/heaps';
+
+const CHILD = path.join(__dirname, 'helpers', 'mc-child.js');
+const tag = `spd${process.pid % 100000}`;
+const NS_A = `${tag}a`;
+const NS_B = `${tag}b`;
+// A subnet that exists only on the veth pair between the test's own namespaces.
+const ADDR_A = '10.213.7.1';
+const ADDR_B = '10.213.7.2';
+
+function ip(...args: string[]): void {
+  execFileSync('ip', args, { stdio: 'pipe' });
+}
+
+describe('multicast over a veth pair between network namespaces the test creates', function () {
+  this.timeout(30000);
+  let ready = false;
+
+  before(function () {
+    const steps: Array<[string, string[]]> = [
+      ['create namespace A', ['netns', 'add', NS_A]],
+      ['create namespace B', ['netns', 'add', NS_B]],
+      ['create the veth pair', ['link', 'add', `${tag}x`, 'netns', NS_A, 'type', 'veth', 'peer', 'name', `${tag}y`, 'netns', NS_B]],
+      ['address A', ['-n', NS_A, 'addr', 'add', `${ADDR_A}/24`, 'dev', `${tag}x`]],
+      ['address B', ['-n', NS_B, 'addr', 'add', `${ADDR_B}/24`, 'dev', `${tag}y`]],
+      ['link A up', ['-n', NS_A, 'link', 'set', `${tag}x`, 'up']],
+      ['link B up', ['-n', NS_B, 'link', 'set', `${tag}y`, 'up']],
+    ];
+    for (const [what, args] of steps) {
+      try {
+        ip(...args);
+      } catch (e) {
+        console.log(`      (skipped: this machine refused to ${what}: ${String((e as { stderr?: Buffer }).stderr ?? e).trim()})`);
+        this.skip();
+      }
+    }
+    ready = true;
+  });
+
+  after(() => {
+    for (const ns of [NS_A, NS_B]) {
+      try {
+        ip('netns', 'del', ns);
+      } catch {
+        // not created
+      }
+    }
+  });
+
+  it('IPv4: a receiver joined on its interface gets every heap a sender in the other namespace sends to the group', async () => {
+    expect(ready).to.equal(true);
+    const group = '239.31.7.9';
+    const port = '17148';
+    const rx = spawn('ip', ['netns', 'exec', NS_A, process.execPath, CHILD, 'recv', group, port, ADDR_A], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    rx.stdout.on('data', (d: Buffer) => (out += d));
+    rx.stderr.on('data', (d: Buffer) => (err += d));
+    const done = new Promise<number | null>((resolve) => rx.on('close', resolve));
+    for (let i = 0; i < 100 && !out.includes('ready'); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(out, err).to.include('ready');
+    execFileSync('ip', ['netns', 'exec', NS_B, process.execPath, CHILD, 'send', group, port, ADDR_B, '20'], { stdio: 'pipe' });
+    expect(await done, err).to.equal(0);
+    const result = JSON.parse(out.split('\n').find((l) => l.startsWith('{'))!) as { cnts: number[]; ok: boolean };
+    expect(result.cnts).to.deep.equal([...Array(20).keys()].map((i) => i + 1));
+    expect(result.ok).to.equal(true);
+  });
+});
+
+describe('send rate limiting', () => {
+  it('takes at least volume / (rate × burstRateRatio), less one burst', async () => {
+    const rx = new recv.Stream({}, { heaps: 64 });
+    const port = rx.addUdpReader({ host: '127.0.0.1', port: 0 });
+    const rate = 20e6;
+    const tx = new send.UdpStream([{ host: '127.0.0.1', port }], { rate, burstSize: 65536, maxHeaps: 8 });
+    const heaps = Array.from({ length: 8 }, (_, i) => patternHeap(250000, i).heap);
+    const start = process.hrtime.bigint();
+    const bytes = await tx.sendHeaps(heaps, send.GroupMode.SERIAL);
+    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    expect(bytes).to.be.greaterThan(2e6);
+    expect(seconds).to.be.at.least((bytes - 65536) / (rate * 1.05));
+    await tx.sendHeap(endHeap());
+    let n = 0;
+    for await (const h of rx) {
+      n++;
+      h.release();
+    }
+    expect(n).to.equal(8);
+    tx.destroy();
+  });
+});
