@@ -33,7 +33,7 @@ export interface NativeAddon {
     allowImmediate: boolean[],
   ) => NativeSendHeap;
   SendStream: new (
-    kind: 'udp',
+    kind: 'udp' | 'tcp',
     endpoints: Array<{ host: string; port: number }>,
     config: NativeSendConfig,
     options: NativeUdpOptions,
@@ -142,6 +142,7 @@ export interface NativeRecvStream {
   addBufferReader(buf: Uint8Array): void;
   addInprocReader(queue: NativeInprocQueue): void;
   addPcapFileReader(path: string, filter: string): void;
+  addTcpReader(host: string, port: number, options: { maxSize?: number; bufferSize?: number }): number;
   addUdpReader(
     host: string,
     port: number,

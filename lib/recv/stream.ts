@@ -125,6 +125,17 @@ export class Stream extends ReadableBase {
   }
 
   /**
+   * Listens on TCP `port` or `{host, port}` and receives from the first
+   * connection (spead2's `add_tcp_reader`); the stream ends when the peer
+   * closes it. Returns the port bound (useful with port 0).
+   */
+  addTcpReader(endpoint: number | { host?: string; port: number }, options: { maxSize?: number; bufferSize?: number } = {}): number {
+    const { host, port } = typeof endpoint === 'number' ? { host: '', port: endpoint } : { host: endpoint.host ?? '', port: endpoint.port };
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`port must be an integer from 0 to 65535, not ${port}`);
+    return this.handle.addTcpReader(host, port, options);
+  }
+
+  /**
    * Reads the UDP datagrams of a classic pcap file (spead2's
    * `add_udp_pcap_file_reader`): Ethernet, Linux cooked or raw IPv4 captures;
    * IPv4/UDP without fragments, ANDed with an optional BPF `filter` (which

@@ -12,7 +12,7 @@ import { resendable } from '../heap-encoder';
 import { Descriptor } from '../descriptor';
 import { GroupMode, HeapReference } from '../send/heap-reference';
 import { Heap } from '../send/heap';
-import { UdpStream } from '../send/udp-stream';
+import { UdpStream } from '../send/network-streams';
 import { Transform } from 'stream';
 import { flag, parseCommandLine, parseCount, parseEndpoint, parseReal, runTool, str, UsageError } from './cli';
 import { ProgressLine } from './progress';

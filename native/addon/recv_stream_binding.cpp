@@ -7,6 +7,7 @@
 #include "recv/buffer_reader.h"
 #include "recv/inproc_reader.h"
 #include "recv/pcap_reader.h"
+#include "recv/tcp_reader.h"
 #include "recv/stream.h"
 #include "recv/udp_reader.h"
 
@@ -190,6 +191,26 @@ public:
             w.Set(std::uint32_t(i), warnings[i]);
         out.Set("warnings", w);
         return out;
+    }
+
+    // addTcpReader(host, port, {maxSize, bufferSize}) → bound port
+    Napi::Value add_tcp_reader(const Napi::CallbackInfo &info)
+    {
+        Napi::Env env = info.Env();
+        if (info.Length() < 2 || !info[0].IsString() || !info[1].IsNumber())
+            throw Napi::TypeError::New(env, "addTcpReader(host, port, options)");
+        Napi::Object o = info.Length() > 2 && info[2].IsObject() ? info[2].As<Napi::Object>() : Napi::Object::New(env);
+        recv::TcpReaderOptions options;
+        options.max_size = std::size_t(get_number(o, "maxSize", double(options.max_size)));
+        options.buffer_size = std::size_t(get_number(o, "bufferSize", double(options.buffer_size)));
+        int port = 0;
+        guarded(env, [&] {
+            const net::Endpoint ep = net::resolve_endpoint(info[0].As<Napi::String>(), int(info[1].As<Napi::Number>().DoubleValue()));
+            auto reader = std::make_unique<recv::TcpReader>(stream_->thread_pool(), *stream_, ep, options);
+            port = reader->bound_port();
+            stream_->add_reader(std::move(reader));
+        });
+        return Napi::Number::New(env, port);
     }
 
     // addPcapFileReader(path, filter)
@@ -438,6 +459,7 @@ void init_recv_stream(Napi::Env env, Napi::Object exports, Module &module)
                                              W::InstanceMethod("addInprocReader", &W::add_inproc_reader),
                                              W::InstanceMethod("addUdpReader", &W::add_udp_reader),
                                              W::InstanceMethod("addPcapFileReader", &W::add_pcap_file_reader),
+                                             W::InstanceMethod("addTcpReader", &W::add_tcp_reader),
                                              W::InstanceMethod("start", &W::start),
                                              W::InstanceMethod("feed", &W::feed),
                                              W::InstanceMethod("finish", &W::finish),

@@ -7,6 +7,7 @@
 #include "protocol/packet_decoder.h"
 #include "protocol/packet_generator.h"
 #include "send/stream.h"
+#include "send/tcp_writer.h"
 #include "send/udp_writer.h"
 
 #include <cstring>
@@ -176,6 +177,24 @@ public:
         try
         {
             send::SendConfig config = read_send_config(info[2].As<Napi::Object>());
+            if (!pool)
+                pool = std::make_shared<ThreadPool>(1);
+            if (kind == "tcp")
+            {
+                if (eps.Length() != 1)
+                    throw std::invalid_argument("a TCP stream takes exactly one endpoint");
+                Napi::Object ep = eps.Get(0u).As<Napi::Object>();
+                const net::Endpoint endpoint = net::resolve_endpoint(ep.Get("host").ToString(), int(get_number(ep, "port", -1)));
+                // The stream exists first, so the connection's result can be reported through it.
+                stream_ = std::make_unique<send::Stream>(config, pool, nullptr);
+                send::Stream *s = stream_.get();
+                stream_->set_writer(std::make_unique<send::TcpWriter>(
+                    *pool, endpoint, std::size_t(get_number(opts, "bufferSize", 212992)),
+                    [s](int err) { s->add_completion({0, 0, err, {}}); }));
+                connecting_ = true;
+                init_notifier(env, info[4].As<Napi::Function>());
+                return;
+            }
             std::unique_ptr<send::Writer> writer;
             if (kind != "udp")
                 throw std::invalid_argument("unknown send stream kind " + kind);
@@ -192,8 +211,6 @@ public:
                 o.interface_address = opts.Get("interfaceAddress").As<Napi::String>();
             o.interface_index = int(get_number(opts, "interfaceIndex", 0));
             writer = std::make_unique<send::UdpWriter>(std::move(endpoints), o);
-            if (!pool)
-                pool = std::make_shared<ThreadPool>(1);
             stream_ = std::make_unique<send::Stream>(config, pool, std::move(writer));
         }
         catch (const Napi::Error &)
@@ -204,10 +221,18 @@ public:
         {
             rethrow_as_js(env, e);
         }
+        init_notifier(env, info[4].As<Napi::Function>());
+    }
+
+    void init_notifier(Napi::Env env, Napi::Function on_complete)
+    {
         notifier_ = std::make_shared<CompletionNotifier>();
-        notifier_->tsfn = Napi::ThreadSafeFunction::New(env, info[4].As<Napi::Function>(), "spead.send.Stream", 0, 1);
-        // Only in-flight heaps keep the process alive (see refresh_ref).
-        notifier_->tsfn.Unref(env);
+        notifier_->tsfn = Napi::ThreadSafeFunction::New(env, on_complete, "spead.send.Stream", 0, 1);
+        // Only work in flight keeps the process alive (a pending connect counts).
+        if (stream_->in_flight() == 0 && !connecting_)
+            notifier_->tsfn.Unref(env);
+        else
+            tsfn_refed_ = true;
         std::shared_ptr<CompletionNotifier> n = notifier_;
         stream_->set_notify([n] { n->notify(); });
     }
@@ -251,6 +276,7 @@ public:
             out[3 * i + 2] = double(done[i].error);
         }
         done.clear(); // the heaps' JS references are released here, on the JS thread
+        connecting_ = false;
         if (tsfn_refed_ && stream_->in_flight() == 0)
         {
             notifier_->tsfn.Unref(env);
@@ -321,6 +347,7 @@ private:
     bool closed_ = false;
     bool ref_ = true;
     bool tsfn_refed_ = false;
+    bool connecting_ = false;
 };
 
 namespace {

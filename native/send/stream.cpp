@@ -23,13 +23,19 @@ double now_seconds()
 } // namespace
 
 Stream::Stream(SendConfig config, std::shared_ptr<ThreadPool> pool, std::unique_ptr<Writer> writer)
-    : config_((config.validate(), config)), pool_(std::move(pool)), writer_(std::move(writer))
+    : config_((config.validate(), config)), pool_(std::move(pool)), writer_(std::move(writer)),
+      num_substreams_(writer_ ? writer_->num_substreams() : 0)
 {
     if (!pool_)
         throw std::invalid_argument("a send stream needs a thread pool");
 }
 
-Stream::~Stream() { stop(); }
+Stream::~Stream()
+{
+    stop();
+    // The writer goes first: its callbacks (a TCP connect) report into this stream.
+    writer_.reset();
+}
 
 void Stream::set_cnt_sequence(std::uint64_t next, std::uint64_t step)
 {
@@ -68,7 +74,7 @@ std::uint64_t Stream::enqueue(std::vector<HeapRequest> heaps, GroupMode mode)
         throw std::invalid_argument("a group of " + std::to_string(heaps.size()) + " heaps exceeds maxHeaps ("
                                     + std::to_string(config_.max_heaps) + ")");
     std::unique_lock<std::mutex> lock(mutex_);
-    if (stopped_)
+    if (stopped_ || !writer_)
         throw std::system_error(ESHUTDOWN, std::generic_category(), "send stream is stopped");
     if (queued_heaps_ + heaps.size() > config_.max_heaps)
         throw std::system_error(EAGAIN, std::generic_category(),
@@ -80,9 +86,9 @@ std::uint64_t Stream::enqueue(std::vector<HeapRequest> heaps, GroupMode mode)
     {
         if (!h.heap)
             throw std::invalid_argument("missing heap");
-        if (h.substream >= writer_->num_substreams())
+        if (h.substream >= num_substreams_)
             throw std::invalid_argument("substream index " + std::to_string(h.substream) + " is out of range (the stream has "
-                                        + std::to_string(writer_->num_substreams()) + ")");
+                                        + std::to_string(num_substreams_) + ")");
         const int bits = h.heap->address_bits;
         const std::uint64_t mask = bits >= 64 ? ~std::uint64_t(0) : (std::uint64_t(1) << bits) - 1;
         if (h.cnt < 0)
@@ -209,6 +215,20 @@ void Stream::complete(Group &group)
         notify();
 }
 
+void Stream::add_completion(Completion completion)
+{
+    std::function<void()> notify;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        const bool was_empty = completions_.empty();
+        completions_.push_back(std::move(completion));
+        if (was_empty)
+            notify = notify_;
+    }
+    if (notify)
+        notify();
+}
+
 void Stream::run()
 {
     for (;;)
@@ -254,6 +274,8 @@ void Stream::stop()
         g.error = ESHUTDOWN;
         complete(g);
     }
+    if (!pool_->on_pool_thread())
+        writer_.reset(); // the worker is idle: nothing uses the writer now
 }
 
 } // namespace spead::send

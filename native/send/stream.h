@@ -46,6 +46,12 @@ class Stream
 {
 public:
     Stream(SendConfig config, std::shared_ptr<ThreadPool> pool, std::unique_ptr<Writer> writer);
+    // The writer may be set after construction (it may need the stream to report to).
+    void set_writer(std::unique_ptr<Writer> writer)
+    {
+        num_substreams_ = writer ? writer->num_substreams() : 0;
+        writer_ = std::move(writer);
+    }
     ~Stream();
 
     // Queues a group all-or-nothing and returns its id. Throws
@@ -56,16 +62,19 @@ public:
     std::uint64_t enqueue(std::vector<HeapRequest> heaps, GroupMode mode);
 
     void set_cnt_sequence(std::uint64_t next, std::uint64_t step);
-    std::size_t num_substreams() const { return writer_->num_substreams(); }
+    std::size_t num_substreams() const { return num_substreams_; }
     const SendConfig &config() const { return config_; }
 
+    // Reports an event that is not a group (a TCP connection's result) as a completion.
+    void add_completion(Completion completion);
     // Completions since the last call (JS thread).
     std::vector<Completion> take_completions();
     // Called (from a pool thread) when completions become available.
     void set_notify(std::function<void()> notify);
     // Heaps queued or being sent.
     std::size_t in_flight() const;
-    // Stops sending: queued groups complete with ESHUTDOWN. Waits for the worker.
+    // Stops sending: queued groups complete with ESHUTDOWN. Waits for the worker,
+    // then releases the writer (closing its socket).
     void stop();
 
 private:
@@ -86,6 +95,7 @@ private:
     const SendConfig config_;
     std::shared_ptr<ThreadPool> pool_;
     std::unique_ptr<Writer> writer_;
+    std::size_t num_substreams_ = 0;
 
     mutable std::mutex mutex_;
     std::condition_variable idle_;

@@ -1,0 +1,150 @@
+/**
+ * Send streams whose writer runs on native threads: UDP (spead2's
+ * `send.UdpStream`) and TCP (`send.TcpStream`).
+ */
+import { native, NativeSendStream } from '../native';
+import { StreamConfig, StreamConfigInit } from './config';
+import { PreparedGroup, SendStream, systemError } from './stream';
+
+/** A destination: one per substream. */
+export interface Endpoint {
+  host: string;
+  port: number;
+}
+
+/** Socket options of a UDP send stream. */
+export interface UdpStreamOptions {
+  /** Socket send buffer, bytes. Default 512 KiB (spead2's). */
+  bufferSize?: number;
+  /** Multicast TTL (IPv4) or hop limit (IPv6). */
+  ttl?: number;
+  /** IPv4 multicast: the outgoing interface's address. */
+  interfaceAddress?: string;
+  /** IPv6 multicast: the outgoing interface's index. */
+  interfaceIndex?: number;
+}
+
+interface Pending {
+  resolve: (bytes: number) => void;
+  reject: (error: Error) => void;
+}
+
+/** Completion id the native side uses for a TCP connection's result. */
+const CONNECT_ID = 0;
+
+function checkEndpoints(endpoints: Endpoint[]): void {
+  if (!Array.isArray(endpoints) || endpoints.length === 0) throw new RangeError('a stream needs at least one endpoint');
+  for (const ep of endpoints) {
+    if (typeof ep?.host !== 'string' || !Number.isInteger(ep.port) || ep.port < 0 || ep.port > 65535) {
+      throw new RangeError(`invalid endpoint ${JSON.stringify(ep)}: expected {host, port} with a port from 0 to 65535`);
+    }
+  }
+}
+
+/** What UDP and TCP streams share: the native stream and its completions. */
+abstract class NativeStream extends SendStream {
+  /** @internal */
+  protected readonly handle: NativeSendStream;
+  private readonly pendingGroups = new Map<number, Pending>();
+
+  protected constructor(kind: 'udp' | 'tcp', endpoints: Endpoint[], config: StreamConfig | StreamConfigInit, options: UdpStreamOptions & { bufferSize?: number }) {
+    super(config);
+    checkEndpoints(endpoints);
+    const c = this.config;
+    this.handle = new native.SendStream(
+      kind,
+      endpoints.map((e) => ({ host: e.host, port: e.port })),
+      { maxPacketSize: c.maxPacketSize, rate: c.rate, burstSize: c.burstSize, maxHeaps: c.maxHeaps, burstRateRatio: c.burstRateRatio, rateMethod: c.rateMethod },
+      options,
+      () => this.onComplete(),
+      c.threadPool?.handle,
+    );
+  }
+
+  get numSubstreams(): number {
+    return this.handle.numSubstreams;
+  }
+
+  get heapsInFlight(): number {
+    return this.handle.inFlight;
+  }
+
+  /** Keep the process alive while heaps are in flight (the default). */
+  ref(): this {
+    this.handle.setRef(true);
+    return this;
+  }
+
+  /** Let the process exit even with heaps in flight. */
+  unref(): this {
+    this.handle.setRef(false);
+    return this;
+  }
+
+  /** @internal Waits for a completion that is not a group (the TCP connection). */
+  protected expect(id: number): Promise<number> {
+    return new Promise<number>((resolve, reject) => this.pendingGroups.set(id, { resolve, reject }));
+  }
+
+  protected submit(group: PreparedGroup): Promise<number> {
+    return this.expect(this.handle.sendHeaps(group.heaps, group.cnts, group.substreams, group.rates, group.mode));
+  }
+
+  private onComplete(): void {
+    const done = this.handle.takeCompletions();
+    for (let i = 0; i < done.length; i += 3) {
+      const p = this.pendingGroups.get(done[i]);
+      if (p === undefined) continue;
+      this.pendingGroups.delete(done[i]);
+      if (done[i + 2] === 0) p.resolve(done[i + 1]);
+      else p.reject(systemError(done[i + 2], done[i] === CONNECT_ID ? 'connecting failed' : 'sending heaps failed'));
+    }
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.handle.close();
+    this.onComplete(); // groups stopped by close() reject now
+    callback(error);
+  }
+}
+
+/**
+ * Sends heaps over UDP (spead2's `send.UdpStream`): one endpoint per
+ * substream, unicast or multicast, IPv4 or IPv6. The writer runs on native
+ * threads, with sendmmsg batches and the software rate limiter.
+ *
+ * @example
+ * const stream = new send.UdpStream([{ host: '127.0.0.1', port: 8888 }], { rate: 1e9 });
+ * await stream.sendHeap(heap);
+ */
+export class UdpStream extends NativeStream {
+  constructor(endpoints: Endpoint[], config: StreamConfig | StreamConfigInit = {}, options: UdpStreamOptions = {}) {
+    super('udp', endpoints, config, options);
+  }
+}
+
+/**
+ * Sends heaps over one TCP connection (spead2's `send.TcpStream`). Made with
+ * `connect()`, which rejects clearly (e.g. `code: 'ECONNREFUSED'`) when the
+ * peer refuses.
+ *
+ * @example
+ * const stream = await send.TcpStream.connect({ host: '127.0.0.1', port: 7148 });
+ */
+export class TcpStream extends NativeStream {
+  private constructor(endpoint: Endpoint, config: StreamConfig | StreamConfigInit, options: { bufferSize?: number }) {
+    super('tcp', [endpoint], config, options);
+  }
+
+  /** Connects; resolves with the stream once the connection is up. */
+  static async connect(endpoint: Endpoint, config: StreamConfig | StreamConfigInit = {}, options: { bufferSize?: number } = {}): Promise<TcpStream> {
+    const stream = new TcpStream(endpoint, config, options);
+    try {
+      await stream.expect(CONNECT_ID);
+    } catch (e) {
+      stream.destroy();
+      throw e;
+    }
+    return stream;
+  }
+}
