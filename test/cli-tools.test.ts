@@ -41,6 +41,23 @@ describe('command-line tools', function () {
     expect(r.stdout).to.match(/^packets: \d+$/m);
   });
 
+  it('--tcp: spead-send --tcp --verify → spead-recv --tcp --verify', async () => {
+    const p = port();
+    const rx = start('spead-recv', ['--tcp', '--verify', '--quiet', `127.0.0.1:${p}`]);
+    await pause(500);
+    const tx = await start('spead-send', ['--tcp', '--verify', '--heaps', '10', '--heap-size', '50000', `127.0.0.1:${p}`]).done;
+    expect(tx.code, tx.stderr).to.equal(0);
+    const r = await rx.done;
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout).to.match(/^Received 10 heaps$/m);
+  });
+
+  it('spead-send --tcp to a closed port is one clear line and exit 1, not a stack trace', async () => {
+    const r = await start('spead-send', ['--tcp', '--heaps', '1', '127.0.0.1:1']).done;
+    expect(r.code).to.equal(1);
+    expect(r.stderr.trim()).to.match(/^error: connecting failed: .*\(ECONNREFUSED\)$/);
+  });
+
   it('spead-recv --verify fails (exit 1) on a payload that is not the pattern', async () => {
     const p = port();
     const rx = start('spead-recv', ['--verify', '--quiet', `127.0.0.1:${p}`]);

@@ -18,6 +18,7 @@ import { ProgressLine, statsLines } from './progress';
 import { checkVerifyHeap } from './verify-pattern';
 
 const USAGE = `Usage: spead-recv [options] [host]:<port> [[host]:<port> ...]
+  --tcp                    listen for one TCP connection instead of UDP
   --bind ADDR              interface address (IPv4 multicast: join on it)
   --packet N               largest packet accepted (9200)
   --buffer N               socket buffer size (8 MiB)
@@ -38,6 +39,7 @@ const USAGE = `Usage: spead-recv [options] [host]:<port> [[host]:<port> ...]
 `;
 
 const OPTIONS = {
+  tcp: { type: 'boolean' },
   bind: { type: 'string' },
   packet: { type: 'string' },
   buffer: { type: 'string' },
@@ -99,7 +101,11 @@ async function main(): Promise<number> {
   const streams = groups.map((eps) => {
     const s = new Stream(config, ring);
     s.on('warning', (w: string) => process.stderr.write(`warning: ${w}\n`));
-    for (const ep of eps) s.addUdpReader({ host: ep.host || (readerOptions.interfaceAddress ?? ''), port: ep.port }, readerOptions);
+    for (const ep of eps) {
+      const host = ep.host || (readerOptions.interfaceAddress ?? '');
+      if (flag(cl, 'tcp')) s.addTcpReader({ host, port: ep.port }, { maxSize: str(cl, 'packet') !== undefined ? readerOptions.maxSize : 65536 });
+      else s.addUdpReader({ host, port: ep.port }, readerOptions);
+    }
     return s;
   });
   process.once('SIGINT', () => streams.forEach((s) => s.stop()));

@@ -12,7 +12,7 @@ import { resendable } from '../heap-encoder';
 import { Descriptor } from '../descriptor';
 import { GroupMode, HeapReference } from '../send/heap-reference';
 import { Heap } from '../send/heap';
-import { UdpStream } from '../send/network-streams';
+import { TcpStream, UdpStream } from '../send/network-streams';
 import { Transform } from 'stream';
 import { flag, parseCommandLine, parseCount, parseEndpoint, parseReal, runTool, str, UsageError } from './cli';
 import { ProgressLine } from './progress';
@@ -23,6 +23,7 @@ const USAGE = `Usage: spead-send [options] <host>:<port> [<host>:<port> ...]
   --items N                items per heap (1)
   --heaps N                data heaps to send, -1 = forever (-1)
   --verify                 fill payloads with spead2's --verify pattern
+  --tcp                    send over TCP (one destination)
   --addr-bits N            heap address bits (40)
   --packet N               largest packet (1472)
   --buffer N               socket buffer size (512 KiB)
@@ -43,6 +44,7 @@ const OPTIONS = {
   items: { type: 'string' },
   heaps: { type: 'string' },
   verify: { type: 'boolean' },
+  tcp: { type: 'boolean' },
   'addr-bits': { type: 'string' },
   packet: { type: 'string' },
   buffer: { type: 'string' },
@@ -77,17 +79,21 @@ async function main(): Promise<number> {
   if (modeText !== 'serial' && modeText !== 'round-robin') throw new UsageError(`--group-mode must be serial or round-robin, not '${modeText}'`);
   const mode = modeText === 'serial' ? GroupMode.SERIAL : GroupMode.ROUND_ROBIN;
   const flavour = new Flavour(4, 64, parseCount('addr-bits', str(cl, 'addr-bits'), 40, 8));
-  const stream = new UdpStream(
-    dests,
-    {
+  if (flag(cl, 'tcp') && dests.length !== 1) throw new UsageError('--tcp takes exactly one destination');
+  const streamConfig = {
       maxPacketSize: parseCount('packet', str(cl, 'packet'), 1472, 56),
       rate: (parseReal('rate', str(cl, 'rate'), 0) * 1e9) / 8,
       burstSize: parseCount('burst', str(cl, 'burst'), 65536),
       burstRateRatio: parseReal('burst-rate-ratio', str(cl, 'burst-rate-ratio'), 1.05, 1),
       maxHeaps: Math.max(maxHeaps, batch),
-    },
-    { bufferSize: parseCount('buffer', str(cl, 'buffer'), 512 * 1024), ttl: parseCount('ttl', str(cl, 'ttl'), 1), interfaceAddress: str(cl, 'bind') },
-  );
+  };
+  const stream = flag(cl, 'tcp')
+    ? await TcpStream.connect(dests[0], streamConfig, { bufferSize: parseCount('buffer', str(cl, 'buffer'), 212992) })
+    : new UdpStream(dests, streamConfig, {
+        bufferSize: parseCount('buffer', str(cl, 'buffer'), 512 * 1024),
+        ttl: parseCount('ttl', str(cl, 'ttl'), 1),
+        interfaceAddress: str(cl, 'bind'),
+      });
   const counters = { heaps: 0, bytes: 0, incomplete: 0, dropped: 0 };
   const progress = process.stderr.isTTY ? new ProgressLine(counters, 'sent') : undefined;
   const start = process.hrtime.bigint();
