@@ -119,7 +119,7 @@ export function runTool(usage: string, main: () => Promise<number>): void {
         return;
       }
       const err = e as NodeJS.ErrnoException;
-      const code = typeof err?.code === 'string' ? ` (${err.code})` : '';
+      const code = typeof err?.code === 'string' && !String(err.message).includes(err.code) ? ` (${err.code})` : '';
       process.stderr.write(`error: ${err?.message ?? String(e)}${code}\n`);
       process.exitCode = 1;
     },

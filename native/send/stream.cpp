@@ -48,8 +48,15 @@ void Stream::set_cnt_sequence(std::uint64_t next, std::uint64_t step)
 
 void Stream::set_notify(std::function<void()> notify)
 {
-    std::lock_guard<std::mutex> lock(mutex_);
-    notify_ = std::move(notify);
+    bool pending;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        notify_ = notify;
+        pending = !completions_.empty();
+    }
+    // A completion may have come first (a refused TCP connection on loopback).
+    if (pending && notify)
+        notify();
 }
 
 std::vector<Completion> Stream::take_completions()
