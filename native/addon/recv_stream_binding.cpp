@@ -3,6 +3,7 @@
 #include "addon/bindings.h"
 #include "addon/common_binding.h"
 #include "addon/inproc_binding.h"
+#include "addon/notifier.h"
 #include "protocol/packet_decoder.h"
 #include "recv/buffer_reader.h"
 #include "recv/inproc_reader.h"
@@ -23,21 +24,6 @@ struct PayloadHolder
     Allocation allocation;
     std::int64_t accounted = 0;
     bool released = false;
-};
-
-// Wakes JS when the ring has something; closed once the stream is done with JS.
-struct Notifier
-{
-    std::mutex mutex;
-    bool closed = false;
-    Napi::ThreadSafeFunction tsfn;
-
-    void notify()
-    {
-        std::lock_guard<std::mutex> lock(mutex);
-        if (!closed)
-            tsfn.NonBlockingCall([](Napi::Env env, Napi::Function fn) { call_js_safely(env, fn); });
-    }
 };
 
 // Tells V8 about memory held outside its heap. Never throws: it also runs in
@@ -439,9 +425,7 @@ private:
         closed_ = true;
         stream_->stop(); // readers stopped: nothing reads the kept buffers any more
         keep_.clear();
-        std::lock_guard<std::mutex> lock(notifier_->mutex);
-        notifier_->closed = true;
-        notifier_->tsfn.Release();
+        notifier_->close();
     }
 
     std::shared_ptr<recv::Stream> stream_;

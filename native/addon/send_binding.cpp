@@ -4,6 +4,7 @@
 #include "addon/bindings.h"
 #include "addon/common_binding.h"
 #include "addon/inproc_binding.h"
+#include "addon/notifier.h"
 #include "protocol/packet_decoder.h"
 #include "protocol/packet_generator.h"
 #include "send/stream.h"
@@ -103,19 +104,6 @@ private:
 };
 
 namespace {
-
-struct CompletionNotifier
-{
-    std::mutex mutex;
-    bool closed = false;
-    Napi::ThreadSafeFunction tsfn;
-    void notify()
-    {
-        std::lock_guard<std::mutex> lock(mutex);
-        if (!closed)
-            tsfn.NonBlockingCall([](Napi::Env env, Napi::Function fn) { call_js_safely(env, fn); });
-    }
-};
 
 send::SendConfig read_send_config(const Napi::Object &c)
 {
@@ -226,14 +214,14 @@ public:
 
     void init_notifier(Napi::Env env, Napi::Function on_complete)
     {
-        notifier_ = std::make_shared<CompletionNotifier>();
+        notifier_ = std::make_shared<Notifier>();
         notifier_->tsfn = Napi::ThreadSafeFunction::New(env, on_complete, "spead.send.Stream", 0, 1);
         // Only work in flight keeps the process alive (a pending connect counts).
         if (stream_->in_flight() == 0 && !connecting_)
             notifier_->tsfn.Unref(env);
         else
             tsfn_refed_ = true;
-        std::shared_ptr<CompletionNotifier> n = notifier_;
+        std::shared_ptr<Notifier> n = notifier_;
         stream_->set_notify([n] { n->notify(); });
     }
 
@@ -337,13 +325,11 @@ private:
             return;
         closed_ = true;
         stream_->stop();
-        std::lock_guard<std::mutex> lock(notifier_->mutex);
-        notifier_->closed = true;
-        notifier_->tsfn.Release();
+        notifier_->close();
     }
 
     std::unique_ptr<send::Stream> stream_;
-    std::shared_ptr<CompletionNotifier> notifier_;
+    std::shared_ptr<Notifier> notifier_;
     bool closed_ = false;
     bool ref_ = true;
     bool tsfn_refed_ = false;

@@ -11,28 +11,10 @@ constexpr std::size_t BATCH = 64;
 } // namespace
 
 PcapReader::PcapReader(ThreadPool &pool, PacketSink &sink, const std::string &path, const std::string &filter)
-    : pool_(pool), sink_(sink), file_(path)
+    : TaskReader(pool), sink_(sink), file_(path)
 {
     if (!filter.empty())
         filter_ = std::make_unique<net::PcapFilter>(filter, file_.link_type());
-}
-
-void PcapReader::start()
-{
-    std::shared_ptr<Control> control = control_;
-    pool_.post([this, control] {
-        {
-            std::lock_guard<std::mutex> lock(control->mutex);
-            if (control->stopping)
-                return;
-            control->running = true;
-            control->runner = std::this_thread::get_id();
-        }
-        run();
-        std::lock_guard<std::mutex> lock(control->mutex);
-        control->running = false;
-        control->done.notify_all();
-    });
 }
 
 void PcapReader::run()
@@ -59,25 +41,14 @@ void PcapReader::run()
         }
         if (rejected)
             sink_.count(ReaderCounter::FRAME_REJECTED, rejected);
-        {
-            std::lock_guard<std::mutex> lock(control_->mutex);
-            if (control_->stopping)
-                return;
-        }
+        if (stopping())
+            return;
         if (!batch.empty() && !sink_.add_packets(batch.data(), batch.size(), true))
             return;
     }
     if (file_.truncated())
         sink_.count(ReaderCounter::TRUNCATED_INPUT, 1);
     sink_.end_of_input();
-}
-
-void PcapReader::stop()
-{
-    std::unique_lock<std::mutex> lock(control_->mutex);
-    control_->stopping = true;
-    if (control_->runner != std::this_thread::get_id())
-        control_->done.wait(lock, [this] { return !control_->running; });
 }
 
 } // namespace spead::recv

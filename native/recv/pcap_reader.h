@@ -3,45 +3,26 @@
 // the end of the file ends the stream.
 #pragma once
 
-#include <condition_variable>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <thread>
 
-#include "common/thread_pool.h"
 #include "net/pcap_file.h"
-#include "recv/reader.h"
+#include "recv/task_reader.h"
 
 namespace spead::recv {
 
-class PcapReader : public Reader
+class PcapReader : public TaskReader
 {
 public:
     PcapReader(ThreadPool &pool, PacketSink &sink, const std::string &path, const std::string &filter);
     ~PcapReader() override { stop(); }
 
-    void start() override;
-    void stop() override;
-    bool lossy() const override { return false; }
-
 private:
-    void run();
+    void run() override;
 
-    struct Control
-    {
-        std::mutex mutex;
-        std::condition_variable done;
-        bool running = false;
-        bool stopping = false;
-        std::thread::id runner;
-    };
-
-    ThreadPool &pool_;
     PacketSink &sink_;
     net::PcapFile file_;
     std::unique_ptr<net::PcapFilter> filter_;
-    std::shared_ptr<Control> control_ = std::make_shared<Control>();
 };
 
 } // namespace spead::recv

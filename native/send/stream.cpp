@@ -209,24 +209,18 @@ void Stream::complete(Group &group)
     c.heaps.reserve(group.heaps.size());
     for (HeapRequest &h : group.heaps)
         c.heaps.push_back(std::move(h.heap));
-    std::function<void()> notify;
-    {
-        std::lock_guard<std::mutex> lock(mutex_);
-        queued_heaps_ -= group.heaps.size();
-        const bool was_empty = completions_.empty();
-        completions_.push_back(std::move(c));
-        if (was_empty)
-            notify = notify_;
-    }
-    if (notify)
-        notify();
+    post_completion(std::move(c), group.heaps.size());
 }
 
-void Stream::add_completion(Completion completion)
+void Stream::add_completion(Completion completion) { post_completion(std::move(completion), 0); }
+
+void Stream::post_completion(Completion completion, std::size_t heaps_done)
 {
     std::function<void()> notify;
     {
+        // One lock for both, so JS never sees the heaps gone but the completion missing.
         std::lock_guard<std::mutex> lock(mutex_);
+        queued_heaps_ -= heaps_done;
         const bool was_empty = completions_.empty();
         completions_.push_back(std::move(completion));
         if (was_empty)

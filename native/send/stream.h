@@ -91,6 +91,7 @@ private:
     void send_group(Group &group);
     void pace(std::uint64_t bytes, double rate);
     void complete(Group &group);
+    void post_completion(Completion completion, std::size_t heaps_done);
 
     const SendConfig config_;
     std::shared_ptr<ThreadPool> pool_;
