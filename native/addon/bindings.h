@@ -12,10 +12,12 @@ namespace spead::addon {
 
 void init_info(Napi::Env env, Napi::Object exports, Module &module);
 void init_inproc(Napi::Env env, Napi::Object exports, Module &module);
+void init_net(Napi::Env env, Napi::Object exports, Module &module);
 
 inline constexpr Initializer all_initializers[] = {
     init_info,
     init_inproc,
+    init_net,
 };
 
 } // namespace spead::addon
