@@ -81,7 +81,7 @@ export class PcapFileReader {
     return this.handle.linkType;
   }
 
-  /** Releases the file mapping now rather than at garbage collection. */
+  /** Closes the file and frees the read buffer now rather than at garbage collection. */
   close(): void {
     this.handle.close();
   }

@@ -159,6 +159,29 @@ describe('net pcap writer and reader', () => {
     }
   });
 
+  it('reads a file larger than its read buffer across refills, record for record', () => {
+    const file = path.join(dir, 'big.pcap');
+    const writer = new PcapFileWriter(file);
+    const sizes: number[] = [];
+    for (let i = 0; i < 1200; i++) {
+      const size = 3 + ((i * 7919) % 9000); // odd sizes, so records straddle every buffer boundary
+      sizes.push(size);
+      const p = Buffer.alloc(size, i & 0xff);
+      p.writeUInt16BE(i, 0);
+      writer.write(p, endpoints);
+    }
+    writer.close();
+    expect(fs.statSync(file).size).to.be.greaterThan(4 << 20);
+    const reader = new PcapFileReader(file);
+    const records = readAll(reader, 37);
+    expect(records.map((r) => r.payload.length)).to.deep.equal(sizes);
+    records.forEach((r, i) => {
+      expect(r.payload.readUInt16BE(0)).to.equal(i);
+      expect(r.payload[r.payload.length - 1]).to.equal(i & 0xff);
+    });
+    expect(reader.stats.truncated).to.equal(0);
+  });
+
   it('reads both byte orders and the nanosecond variant', () => {
     const frame = buildUdpFrame(endpoints, Buffer.from('payload'));
     for (const bigEndian of [false, true]) {
@@ -254,7 +277,7 @@ describe('net pcap writer and reader', () => {
     expect(() => new PcapFileReader(bad)).to.throw(RangeError, /not a pcap file/);
     fs.writeFileSync(bad, handPcap([], { linkType: 105 }));
     expect(() => new PcapFileReader(bad)).to.throw(RangeError, /link type 105/);
-    expect(() => new PcapFileReader(dir)).to.throw(RangeError, /not a regular file/);
+    expect(() => new PcapFileReader(dir)).to.throw(RangeError, /is a directory/);
   });
 
   it('returns null at once for a file with no records', () => {

@@ -4,7 +4,6 @@
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <pcap/pcap.h> // types only: libpcap itself is loaded at run time
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -26,6 +25,8 @@ constexpr std::size_t RECORD_HEADER = 16;
 constexpr std::uint32_t MAX_RECORD = 1u << 20;
 constexpr std::uint32_t WRITER_SNAPLEN = 262144;
 constexpr std::size_t WRITER_BUFFER = 1 << 20;
+constexpr std::size_t READ_BUFFER = 4 << 20;
+static_assert(READ_BUFFER >= MAX_RECORD + RECORD_HEADER, "a whole record must fit in the read buffer");
 
 // libpcap, opened with dlopen so the addon loads without it.
 class Libpcap
@@ -126,29 +127,6 @@ private:
     bpf_program program_{};
 };
 
-PcapFileReader::Mapping::~Mapping()
-{
-    if (data_)
-        munmap(data_, size_);
-}
-
-PcapFileReader::Mapping::Mapping(Mapping &&o) noexcept
-    : data_(std::exchange(o.data_, nullptr)), size_(std::exchange(o.size_, 0))
-{
-}
-
-PcapFileReader::Mapping &PcapFileReader::Mapping::operator=(Mapping &&o) noexcept
-{
-    if (this != &o)
-    {
-        if (data_)
-            munmap(data_, size_);
-        data_ = std::exchange(o.data_, nullptr);
-        size_ = std::exchange(o.size_, 0);
-    }
-    return *this;
-}
-
 std::uint32_t PcapFileReader::load32(const std::uint8_t *p) const
 {
     std::uint32_t v;
@@ -156,26 +134,46 @@ std::uint32_t PcapFileReader::load32(const std::uint8_t *p) const
     return swapped_ ? __builtin_bswap32(v) : v;
 }
 
-PcapFileReader::PcapFileReader(const std::string &path, const std::string &filter)
+void PcapFileReader::refill()
 {
-    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!fd)
+    if (pos_ > 0)
+    {
+        std::memmove(buffer_.data(), buffer_.data() + pos_, end_ - pos_);
+        end_ -= pos_;
+        pos_ = 0;
+    }
+    while (!eof_ && end_ < buffer_.size())
+    {
+        ssize_t n = ::read(fd_.get(), buffer_.data() + end_, buffer_.size() - end_);
+        if (n < 0)
+        {
+            if (errno == EINTR)
+                continue;
+            throw_errno("cannot read pcap file " + path_);
+        }
+        if (n == 0)
+            eof_ = true;
+        end_ += std::size_t(n);
+    }
+}
+
+PcapFileReader::PcapFileReader(const std::string &path, const std::string &filter)
+    : fd_(::open(path.c_str(), O_RDONLY | O_CLOEXEC)), path_(path)
+{
+    if (!fd_)
         throw_errno("cannot open pcap file " + path);
     struct stat st;
-    if (fstat(fd.get(), &st) < 0)
+    if (fstat(fd_.get(), &st) < 0)
         throw_errno("cannot stat pcap file " + path);
-    if (!S_ISREG(st.st_mode))
-        throw std::invalid_argument(path + " is not a regular file");
-    std::size_t size = std::size_t(st.st_size);
-    if (size < FILE_HEADER)
+    if (S_ISDIR(st.st_mode))
+        throw std::invalid_argument(path + " is a directory, not a pcap file");
+    posix_fadvise(fd_.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
+    buffer_.resize(READ_BUFFER);
+    refill();
+    if (end_ < FILE_HEADER)
         throw std::invalid_argument(path + " is not a pcap file (shorter than the 24-byte file header)");
-    void *data = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd.get(), 0);
-    if (data == MAP_FAILED)
-        throw_errno("cannot map pcap file " + path);
-    map_ = Mapping(data, size);
-    madvise(data, size, MADV_SEQUENTIAL);
 
-    const std::uint8_t *h = map_.data();
+    const std::uint8_t *h = buffer_.data();
     std::uint32_t magic;
     std::memcpy(&magic, h, 4);
     if (magic == MAGIC_US || magic == MAGIC_NS)
@@ -202,34 +200,56 @@ PcapFileReader::PcapFileReader(const std::string &path, const std::string &filte
 
 PcapFileReader::~PcapFileReader() = default;
 
+bool PcapFileReader::more_data()
+{
+    // Refilling moves the buffer, so only while no record of this batch points into it.
+    if (!batch_.empty())
+        return false;
+    refill();
+    return true;
+}
+
 const std::vector<PcapRecord> &PcapFileReader::next_batch(std::size_t max)
 {
+    // Records of the previous batch pointed into the buffer; from here it may move.
     batch_.clear();
-    const std::uint8_t *base = map_.data();
-    const std::size_t size = map_.size();
     while (!done_ && batch_.size() < max)
     {
-        if (pos_ == size)
+        std::size_t avail = end_ - pos_;
+        if (avail == 0 && eof_)
         {
             done_ = true;
             break;
         }
-        if (size - pos_ < RECORD_HEADER)
+        if (avail < RECORD_HEADER)
         {
+            if (!eof_)
+            {
+                if (!more_data())
+                    break;
+                continue;
+            }
             stats_.truncated++;
             done_ = true;
             break;
         }
-        const std::uint8_t *rh = base + pos_;
+        const std::uint8_t *rh = buffer_.data() + pos_;
         std::uint32_t sec = load32(rh), frac = load32(rh + 4);
         std::uint32_t caplen = load32(rh + 8), len = load32(rh + 12);
-        // A record longer than the rest of the file (or absurdly long) ends
-        // the file: nothing after it can be trusted to be aligned.
-        if (caplen > MAX_RECORD || caplen > size - pos_ - RECORD_HEADER)
+        // A record that is absurdly long or longer than the rest of the file
+        // ends the file: nothing after it can be trusted to be aligned.
+        if (caplen > MAX_RECORD || (eof_ && caplen > avail - RECORD_HEADER))
         {
             stats_.truncated++;
             done_ = true;
             break;
+        }
+        if (caplen > avail - RECORD_HEADER)
+        {
+            // Not all buffered yet; READ_BUFFER > MAX_RECORD + header, so one refill brings it.
+            if (!more_data())
+                break;
+            continue;
         }
         const std::uint8_t *frame = rh + RECORD_HEADER;
         pos_ += RECORD_HEADER + caplen;

@@ -35,14 +35,13 @@ struct PcapReaderStats
 
 class BpfFilter; // libpcap-compiled filter (pcap_file.cpp)
 
-// Reads a whole capture file through a read-only mapping. Records handed out
-// by next_batch point into the mapping and stay valid while the reader lives
-// (the documented contract is only "until the next call", so the reader may
-// later switch to buffered reads).
+// Reads a capture file with large buffered reads (not mmap, so a file that
+// shrinks under us cannot raise SIGBUS). Records handed out by next_batch
+// point into the reader's buffer and stay valid until the next call.
 class PcapFileReader
 {
 public:
-    // Throws std::system_error if the file cannot be opened or mapped,
+    // Throws std::system_error if the file cannot be opened or read,
     // std::invalid_argument for a bad header, an unsupported link type, a
     // filter that does not compile, or a filter when libpcap is absent.
     explicit PcapFileReader(const std::string &path, const std::string &filter = {});
@@ -50,37 +49,30 @@ public:
     PcapFileReader(const PcapFileReader &) = delete;
     PcapFileReader &operator=(const PcapFileReader &) = delete;
 
-    // Up to max datagrams; empty only at the end of the file.
+    // Up to max datagrams (fewer when a record straddles the buffer end);
+    // empty only at the end of the file.
     const std::vector<PcapRecord> &next_batch(std::size_t max);
     bool at_end() const { return done_; }
     std::uint32_t link_type() const { return link_type_; }
     const PcapReaderStats &stats() const { return stats_; }
 
 private:
-    class Mapping
-    {
-    public:
-        Mapping() = default;
-        Mapping(void *data, std::size_t size) : data_(data), size_(size) {}
-        ~Mapping();
-        Mapping(Mapping &&o) noexcept;
-        Mapping &operator=(Mapping &&o) noexcept;
-        const std::uint8_t *data() const { return static_cast<const std::uint8_t *>(data_); }
-        std::size_t size() const { return size_; }
-
-    private:
-        void *data_ = nullptr;
-        std::size_t size_ = 0;
-    };
-
     std::uint32_t load32(const std::uint8_t *p) const;
+    // Moves the unread bytes to the front and reads until the buffer is full or EOF.
+    void refill();
+    // Refills if the current batch is still empty; false means "return the batch first".
+    bool more_data();
 
-    Mapping map_;
+    UniqueFd fd_;
+    std::string path_;
+    std::vector<std::uint8_t> buffer_;
+    std::size_t pos_ = 0; // next unread byte in buffer_
+    std::size_t end_ = 0; // bytes of buffer_ holding file data
+    bool eof_ = false;
     bool swapped_ = false;
     bool nanoseconds_ = false;
     std::uint32_t link_type_ = 0;
     std::uint32_t snaplen_ = 0;
-    std::size_t pos_ = 0;
     bool done_ = false;
     std::unique_ptr<BpfFilter> filter_;
     std::vector<PcapRecord> batch_;
