@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <stdexcept>
@@ -142,6 +143,9 @@ void PcapFileReader::refill()
         end_ -= pos_;
         pos_ = 0;
     }
+    // A buffer sized for a small file is full yet short of a record: the file grew.
+    if (end_ == buffer_.size() && buffer_.size() < READ_BUFFER)
+        buffer_.resize(READ_BUFFER);
     while (!eof_ && end_ < buffer_.size())
     {
         ssize_t n = ::read(fd_.get(), buffer_.data() + end_, buffer_.size() - end_);
@@ -168,7 +172,9 @@ PcapFileReader::PcapFileReader(const std::string &path, const std::string &filte
     if (S_ISDIR(st.st_mode))
         throw std::invalid_argument(path + " is a directory, not a pcap file");
     posix_fadvise(fd_.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
-    buffer_.resize(READ_BUFFER);
+    // Small files get a buffer of their own size (+1 to see EOF in one read).
+    std::size_t file_size = S_ISREG(st.st_mode) ? std::size_t(st.st_size) : READ_BUFFER;
+    buffer_.resize(std::min(READ_BUFFER, std::max(file_size + 1, FILE_HEADER)));
     refill();
     if (end_ < FILE_HEADER)
         throw std::invalid_argument(path + " is not a pcap file (shorter than the 24-byte file header)");
