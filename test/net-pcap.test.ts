@@ -105,7 +105,10 @@ describe('net pcap reader on spead2 captures', () => {
   });
 
   it('keeps only the substream a BPF filter selects', function () {
-    if (!pcapFiltersAvailable()) this.skip(); // libpcap.so cannot be loaded on this machine: filters unavailable
+    if (!pcapFiltersAvailable()) {
+      console.warn('    skipped: libpcap (libpcap.so.0.8 / libpcap.so.1) cannot be loaded, so BPF filters are unavailable');
+      this.skip();
+    }
     const m = loadManifest('udp_substreams') as unknown as {
       substreams: Record<string, { udp_dst_port: number; spead2_pcap_reader: { filter: string; stats: { packets: number } } }>;
     };
@@ -119,7 +122,10 @@ describe('net pcap reader on spead2 captures', () => {
   });
 
   it('rejects a filter that does not compile, naming it', function () {
-    if (!pcapFiltersAvailable()) this.skip(); // libpcap.so cannot be loaded on this machine: filters unavailable
+    if (!pcapFiltersAvailable()) {
+      console.warn('    skipped: libpcap (libpcap.so.0.8 / libpcap.so.1) cannot be loaded, so BPF filters are unavailable');
+      this.skip();
+    }
     expect(() => new PcapFileReader(testFilePath('udp_substreams.pcap'), 'udp dst port banana')).to.throw(RangeError, /banana/);
   });
 });
@@ -278,6 +284,14 @@ describe('net pcap writer and reader', () => {
     fs.writeFileSync(bad, handPcap([], { linkType: 105 }));
     expect(() => new PcapFileReader(bad)).to.throw(RangeError, /link type 105/);
     expect(() => new PcapFileReader(dir)).to.throw(RangeError, /is a directory/);
+  });
+
+  it('keeps its stats after close() and refuses to read further', () => {
+    const reader = new PcapFileReader(testFilePath('basic_flavour_64_40.pcap'));
+    const n = readAll(reader).length;
+    reader.close();
+    expect(reader.stats.accepted).to.equal(n);
+    expect(() => reader.readBatch(1)).to.throw(/closed/);
   });
 
   it('returns null at once for a file with no records', () => {

@@ -222,9 +222,7 @@ public:
     {
         Napi::Env env = info.Env();
         Napi::Object o = Napi::Object::New(env);
-        if (!reader_)
-            return o;
-        const auto &s = reader_->stats();
+        const auto &s = reader_ ? reader_->stats() : final_stats_;
         frame_stats_to_js(env, s.frames, o);
         o.Set("filtered", double(s.filtered));
         o.Set("truncated", double(s.truncated));
@@ -238,12 +236,15 @@ public:
 
     Napi::Value close(const Napi::CallbackInfo &info)
     {
+        if (reader_)
+            final_stats_ = reader_->stats();
         reader_.reset();
         return info.Env().Undefined();
     }
 
 private:
     std::unique_ptr<net::PcapFileReader> reader_;
+    net::PcapReaderStats final_stats_; // what stats shows after close()
 };
 
 class PcapFileWriterWrap : public Napi::ObjectWrap<PcapFileWriterWrap>
