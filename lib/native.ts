@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 /** Must equal SPEAD_ABI_VERSION in native/addon/bindings.h. */
-const EXPECTED_ABI_VERSION = 1;
+const EXPECTED_ABI_VERSION = 2;
 
 /** What the addon exports, as TypeScript sees it. */
 export interface NativeAddon {
@@ -15,6 +15,15 @@ export interface NativeAddon {
   /** A queue of packets between a send.InprocStream and a recv inproc reader. */
   InprocQueue: new () => NativeInprocQueue;
   buildInfo: { compiler: string; maxHeapAddressBits: number };
+  /** native/addon/net_binding.cpp: raw frames and pcap files. */
+  parseFrame(frame: Uint8Array, linkType?: number): NativeFrameParse;
+  buildUdpFrame(options: NativeUdpFrameOptions, payload: Uint8Array | Uint8Array[]): Buffer;
+  /** Whether libpcap could be loaded at run time (needed for pcap filters). */
+  libpcapAvailable: boolean;
+  /** Frame rejection reasons, in the native enum's order. */
+  frameRejectNames: string[];
+  PcapFileReader: new (path: string, filter?: string) => NativePcapFileReader;
+  PcapFileWriter: new (path: string) => NativePcapFileWriter;
   ThreadPool: new (threads?: number, affinity?: number[]) => NativeThreadPool;
   Allocator: new (kind: 'memory' | 'mmap' | 'pool', options?: NativeAllocatorOptions) => NativeAllocator;
   RecvStream: new (
@@ -159,6 +168,59 @@ export interface NativeRecvStream {
   ref(): void;
   unref(): void;
   close(): void;
+}
+
+/** An IPv4 address (dotted) and UDP port. */
+export interface NativeIpv4Endpoint {
+  address: string;
+  port: number;
+}
+
+/** Result of parseFrame: the UDP payload and addresses, or why the frame was rejected. */
+export interface NativeFrameParse {
+  ok: boolean;
+  reason?: string;
+  payload?: Buffer;
+  src?: NativeIpv4Endpoint;
+  dst?: NativeIpv4Endpoint;
+  vlan?: number;
+}
+
+/** Headers for buildUdpFrame; MACs are 6-byte buffers (dstMac defaults to the multicast MAC for a group). */
+export interface NativeUdpFrameOptions {
+  src: NativeIpv4Endpoint;
+  dst: NativeIpv4Endpoint;
+  srcMac?: Uint8Array;
+  dstMac?: Uint8Array;
+  ttl?: number;
+  ipId?: number;
+  udpChecksum?: boolean;
+}
+
+/** One UDP datagram read from a pcap file; timestamp in seconds since the epoch. */
+export interface NativePcapRecord {
+  payload: Buffer;
+  src: NativeIpv4Endpoint;
+  dst: NativeIpv4Endpoint;
+  vlan?: number;
+  timestamp: number;
+}
+
+/** native/net/pcap_file.h PcapFileReader. */
+export interface NativePcapFileReader {
+  /** Up to max records (copied), or null at the end of the file. */
+  readBatch(max: number): NativePcapRecord[] | null;
+  close(): void;
+  readonly stats: Record<string, number>;
+  readonly linkType: number;
+}
+
+/** native/net/pcap_file.h PcapFileWriter. */
+export interface NativePcapFileWriter {
+  write(payload: Uint8Array | Uint8Array[], endpoints: { src: NativeIpv4Endpoint; dst: NativeIpv4Endpoint }): void;
+  flush(): void;
+  close(): void;
+  readonly records: number;
 }
 
 /** native/addon/inproc_binding.cpp */

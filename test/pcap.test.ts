@@ -143,7 +143,7 @@ describe('addPcapFileReader', () => {
     expect(() => stream.addPcapFileReader('/nonexistent/file.pcap')).to.throw(/ENOENT|No such file/);
     const bad = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'spead-pcap-')), 'bad.pcap');
     fs.writeFileSync(bad, Buffer.alloc(64, 7));
-    expect(() => stream.addPcapFileReader(bad)).to.throw(/bad magic/);
+    expect(() => stream.addPcapFileReader(bad)).to.throw(/magic|not a pcap/i);
     expect(() => stream.addPcapFileReader(pcapFile([], 147))).to.throw(/link type 147/);
     // A record that claims 4 GiB: reading stops there, nothing is allocated.
     const file = pcapFile([Buffer.alloc(10)]);

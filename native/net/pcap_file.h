@@ -1,77 +1,111 @@
-// Classic pcap files (both byte orders, micro- and nanosecond variants),
-// read through a read-only mapping; an optional BPF filter compiled by
-// libpcap, which is loaded at run time only when a filter is asked for.
+// Classic libpcap capture files: a reader yielding UDP datagrams (with an
+// optional BPF filter compiled by a run-time-loaded libpcap) and a writer of
+// Ethernet/IPv4/UDP frames.
 #pragma once
+
+#include "common/unique_fd.h"
+#include "net/frame.h"
+
+#include <sys/uio.h>
 
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
-
-#include "net/frame.h"
+#include <vector>
 
 namespace spead::net {
 
+// One datagram out of a capture file.
 struct PcapRecord
 {
-    const std::uint8_t *data;
-    std::uint32_t captured;
-    std::uint32_t original;
-    std::uint32_t ts_sec, ts_frac;
+    const std::uint8_t *payload = nullptr; // UDP payload, inside the reader's mapping
+    std::size_t payload_size = 0;
+    Ipv4Endpoint src, dst;
+    int vlan = -1;
+    std::uint64_t timestamp_ns = 0; // since the Unix epoch
 };
 
-class PcapFile
+struct PcapReaderStats
+{
+    FrameStats frames;                // accepted/rejected by the frame layer
+    std::uint64_t filtered = 0;       // records the BPF filter dropped
+    std::uint64_t truncated = 0;      // final record cut short, or captured shorter than on the wire
+};
+
+class BpfFilter; // libpcap-compiled filter (pcap_file.cpp)
+
+// Reads a capture file with large buffered reads (not mmap, so a file that
+// shrinks under us cannot raise SIGBUS). Records handed out by next_batch
+// point into the reader's buffer and stay valid until the next call.
+class PcapFileReader
 {
 public:
-    // Throws std::system_error (ENOENT…) or std::invalid_argument (bad magic,
-    // unsupported link type) naming the file.
-    explicit PcapFile(const std::string &path);
+    // Throws std::system_error if the file cannot be opened or read,
+    // std::invalid_argument for a bad header, an unsupported link type, a
+    // filter that does not compile, or a filter when libpcap is absent.
+    explicit PcapFileReader(const std::string &path, const std::string &filter = {});
+    ~PcapFileReader();
+    PcapFileReader(const PcapFileReader &) = delete;
+    PcapFileReader &operator=(const PcapFileReader &) = delete;
 
-    LinkType link_type() const { return link_type_; }
-    // The next record; false at the end. A record running past the end of the
-    // file ends reading and sets truncated().
-    bool next(PcapRecord &out);
-    bool truncated() const { return truncated_; }
+    // Up to max datagrams (fewer when a record straddles the buffer end);
+    // empty only at the end of the file.
+    const std::vector<PcapRecord> &next_batch(std::size_t max);
+    bool at_end() const { return done_; }
+    std::uint32_t link_type() const { return link_type_; }
+    const PcapReaderStats &stats() const { return stats_; }
 
 private:
-    std::uint32_t u32(std::size_t at) const;
+    std::uint32_t load32(const std::uint8_t *p) const;
+    // Moves the unread bytes to the front and reads until the buffer is full or EOF.
+    void refill();
+    // Refills if the current batch is still empty; false means "return the batch first".
+    bool more_data();
 
-    // A read-only mapping of the whole file, unmapped on destruction.
-    struct Mapping
-    {
-        const std::uint8_t *data = nullptr;
-        std::size_t size = 0;
-        Mapping() = default;
-        Mapping(const Mapping &) = delete;
-        Mapping &operator=(const Mapping &) = delete;
-        ~Mapping();
-    };
-
-    Mapping map_;
-    const std::uint8_t *data_ = nullptr;
-    std::size_t size_ = 0;
-    std::size_t pos_ = 24;
+    UniqueFd fd_;
+    std::string path_;
+    std::vector<std::uint8_t> buffer_;
+    std::size_t pos_ = 0; // next unread byte in buffer_
+    std::size_t end_ = 0; // bytes of buffer_ holding file data
+    bool eof_ = false;
     bool swapped_ = false;
-    bool truncated_ = false;
-    LinkType link_type_ = LinkType::ETHERNET;
+    bool nanoseconds_ = false;
+    std::uint32_t link_type_ = 0;
+    std::uint32_t snaplen_ = 0;
+    bool done_ = false;
+    std::unique_ptr<BpfFilter> filter_;
+    std::vector<PcapRecord> batch_;
+    PcapReaderStats stats_;
 };
 
-// A BPF filter expression compiled by libpcap (loaded with dlopen).
-class PcapFilter
+// Writes one Ethernet/IPv4/UDP frame per datagram, timestamped with the real
+// clock. Buffered; flush() pushes to the kernel, close() flushes and closes.
+class PcapFileWriter
 {
 public:
-    // Throws std::runtime_error when libpcap cannot be loaded, and
-    // std::invalid_argument (with libpcap's message) for a bad expression.
-    PcapFilter(const std::string &expression, LinkType type);
-    ~PcapFilter();
-    PcapFilter(const PcapFilter &) = delete;
-    PcapFilter &operator=(const PcapFilter &) = delete;
+    explicit PcapFileWriter(const std::string &path);
+    ~PcapFileWriter(); // flushes, swallowing errors (call close() to see them)
+    PcapFileWriter(const PcapFileWriter &) = delete;
+    PcapFileWriter &operator=(const PcapFileWriter &) = delete;
 
-    bool matches(const PcapRecord &record) const;
+    void write(const iovec *payload, std::size_t payload_count, const Ipv4Endpoint &src, const Ipv4Endpoint &dst);
+    void flush();
+    void close();
+    bool closed() const { return !fd_; }
+    std::uint64_t records() const { return records_; }
 
 private:
-    struct Impl;
-    std::unique_ptr<Impl> impl_;
+    void append(const std::uint8_t *data, std::size_t size);
+
+    UniqueFd fd_;
+    std::vector<std::uint8_t> buffer_;
+    std::vector<std::uint8_t> frame_;
+    std::uint16_t ip_id_ = 0;
+    std::uint64_t records_ = 0;
 };
+
+// True if libpcap can be loaded (so filters are available).
+bool libpcap_available();
 
 } // namespace spead::net

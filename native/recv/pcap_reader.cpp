@@ -1,5 +1,6 @@
 #include "recv/pcap_reader.h"
 
+#include <numeric>
 #include <vector>
 
 namespace spead::recv {
@@ -8,46 +9,37 @@ namespace {
 
 constexpr std::size_t BATCH = 64;
 
-} // namespace
-
-PcapReader::PcapReader(ThreadPool &pool, PacketSink &sink, const std::string &path, const std::string &filter)
-    : TaskReader(pool), sink_(sink), file_(path)
+std::uint64_t rejected(const net::PcapReaderStats &s)
 {
-    if (!filter.empty())
-        filter_ = std::make_unique<net::PcapFilter>(filter, file_.link_type());
+    return std::accumulate(s.frames.counts.begin(), s.frames.counts.end(), std::uint64_t(0));
 }
+
+} // namespace
 
 void PcapReader::run()
 {
     std::vector<ReceivedPacket> batch;
     batch.reserve(BATCH);
-    net::PcapRecord record;
-    net::UdpFrame frame;
-    bool more = true;
-    while (more)
+    std::uint64_t counted_rejects = 0;
+    while (!file_.at_end())
     {
+        const std::vector<net::PcapRecord> &records = file_.next_batch(BATCH);
         batch.clear();
-        std::uint64_t rejected = 0;
-        while (batch.size() < BATCH && (more = file_.next(record)))
+        for (const net::PcapRecord &r : records)
+            batch.push_back({r.payload, r.payload_size});
+        const std::uint64_t rejects = rejected(file_.stats());
+        if (rejects > counted_rejects)
         {
-            if (filter_ && !filter_->matches(record))
-                continue; // not selected: neither counted nor delivered
-            if (net::parse_udp_frame(record.data, record.captured, file_.link_type(), frame) != net::FrameReject::NONE)
-            {
-                rejected++;
-                continue;
-            }
-            batch.push_back({frame.payload, frame.payload_length});
+            sink_.count(ReaderCounter::FRAME_REJECTED, rejects - counted_rejects);
+            counted_rejects = rejects;
         }
-        if (rejected)
-            sink_.count(ReaderCounter::FRAME_REJECTED, rejected);
         if (stopping())
             return;
         if (!batch.empty() && !sink_.add_packets(batch.data(), batch.size(), true))
             return;
     }
-    if (file_.truncated())
-        sink_.count(ReaderCounter::TRUNCATED_INPUT, 1);
+    if (file_.stats().truncated > 0)
+        sink_.count(ReaderCounter::TRUNCATED_INPUT, file_.stats().truncated);
     sink_.end_of_input();
 }
 
