@@ -155,3 +155,29 @@ describe('addPcapFileReader', () => {
     expect(stream.stats.get('truncated_input')).to.equal(1);
   });
 });
+
+describe('send.PcapFileStream', () => {
+  it('writes heaps as Ethernet/IPv4/UDP frames that addPcapFileReader reads back, per substream by BPF filter', async function () {
+    const { send } = await import('../lib/index');
+    const { patternHeap, endHeap } = await import('./helpers/heaps');
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'spead-pcapw-')), 'out.pcap');
+    const pcap = new send.PcapFileStream(file, [{ address: '239.1.2.3', port: 7148 }, { address: '239.1.2.3', port: 7149 }]);
+    const sent = [1, 2, 3, 4].map((i) => patternHeap(5000, i));
+    await pcap.sendHeaps(sent.map((s, i) => new send.HeapReference(s.heap, { substreamIndex: i % 2 })), send.GroupMode.ROUND_ROBIN);
+    await pcap.sendHeap(endHeap(), { substreamIndex: 0 });
+    pcap.close();
+    const all = new recv.Stream();
+    all.addPcapFileReader(file);
+    const heaps = (await heapsOf(all)) as recv.Heap[];
+    expect(heaps.map((h) => h.cnt)).to.deep.equal([1, 2, 3, 4]);
+    heaps.forEach((h) => expect(Buffer.from(h.getItems()[0].value).equals(Buffer.from(sent[h.cnt - 1].data))).to.equal(true));
+    const odd = new recv.Stream();
+    try {
+      odd.addPcapFileReader(file, { filter: 'udp dst port 7149' });
+    } catch (e) {
+      if (/libpcap/.test((e as Error).message)) this.skip();
+      throw e;
+    }
+    expect((await heapsOf(odd)).map((h) => h.cnt)).to.deep.equal([2, 4]);
+  });
+});

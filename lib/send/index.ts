@@ -12,6 +12,7 @@ export { SendStream } from './stream';
 export type { SendChunk } from './stream';
 export { UdpStream, TcpStream } from './network-streams';
 export type { Endpoint, UdpStreamOptions } from './network-streams';
-export { BytesStream, InprocStream } from './memory-streams';
+export { BytesStream, InprocStream, PcapFileStream } from './memory-streams';
+export type { PcapEndpoint } from './memory-streams';
 export { HeapGenerator, SendItemGroup as ItemGroup } from './heap-generator';
 export type { Selection } from './heap-generator';

@@ -6,6 +6,8 @@
 import type { Writable as NodeWritable } from 'stream';
 import { InprocQueue } from '../inproc';
 import { native } from '../native';
+import { PcapFileWriter } from '../net';
+import { decodePacket } from '../packet';
 import { StreamConfig, StreamConfigInit } from './config';
 import { PreparedGroup, SendStream } from './stream';
 
@@ -107,5 +109,73 @@ export class InprocStream extends SendStream {
       total += bytes.length;
     }
     return Promise.resolve(total);
+  }
+}
+
+/** An IPv4 address (dotted) and UDP port, for the frames of a pcap file. */
+export interface PcapEndpoint {
+  address: string;
+  port: number;
+}
+
+/**
+ * Writes packets to a classic pcap file, each as an Ethernet/IPv4/UDP frame
+ * (something spead2 cannot do), so captures can be made as well as read:
+ * Wireshark, tcpdump and spead2's pcap reader open the file.
+ *
+ * @example
+ * const pcap = new send.PcapFileStream('out.pcap', [{ address: '239.1.2.3', port: 7148 }]);
+ * await pcap.sendHeap(heap);
+ * pcap.close();
+ */
+export class PcapFileStream extends SendStream {
+  private readonly writer: PcapFileWriter;
+  private readonly destinations: readonly PcapEndpoint[];
+  private readonly source: PcapEndpoint;
+
+  /**
+   * @param destinations one per substream (the frames' destination address and port)
+   * @param source the frames' source (default 127.0.0.1:7148)
+   */
+  constructor(path: string, destinations: PcapEndpoint[], config: StreamConfig | StreamConfigInit = {}, source: PcapEndpoint = { address: '127.0.0.1', port: 7148 }) {
+    super(config);
+    if (destinations.length === 0) throw new RangeError('PcapFileStream needs at least one destination');
+    this.writer = new PcapFileWriter(path);
+    this.destinations = Object.freeze([...destinations]);
+    this.source = source;
+  }
+
+  get numSubstreams(): number {
+    return this.destinations.length;
+  }
+
+  get heapsInFlight(): number {
+    return 0;
+  }
+
+  protected submit(group: PreparedGroup): Promise<number> {
+    const bytes = encodeGroup(group, this.config.maxPacketSize);
+    // The substream of each packet follows its heap cnt through the group.
+    const substreamOf = new Map<number, number>();
+    group.cnts.forEach((cnt, i) => substreamOf.set(cnt, group.substreams[i]));
+    for (let pos = 0; pos < bytes.length; ) {
+      const packet = decodePacket(bytes.subarray(pos));
+      const dst = this.destinations[substreamOf.get(packet.heapCnt) ?? 0];
+      this.writer.write(bytes.subarray(pos, pos + packet.size), { src: this.source, dst });
+      pos += packet.size;
+    }
+    return Promise.resolve(bytes.length);
+  }
+
+  /** Flushes and closes the file. */
+  close(): void {
+    this.writer.close();
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    this.flush().then(() => {
+      this.writer.close();
+      callback();
+    }, callback);
   }
 }
