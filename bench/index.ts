@@ -77,13 +77,13 @@ interface UdpResult {
   cpuPerHeapUs: number;
 }
 
-async function udpRun(heapSize: number, packet: number, rate: number, seconds: number, pooled: boolean): Promise<UdpResult> {
+async function udpRun(heapSize: number, packet: number, rate: number, seconds: number, pooled: boolean, offload = true): Promise<UdpResult> {
   const ring = 16;
   const pool = pooled ? new MemoryPool(heapSize, heapSize, 4 + ring + 4, 4 + ring + 4) : undefined;
   const rx = new recv.Stream({ memoryAllocator: pool }, { heaps: ring });
-  const port = rx.addUdpReader({ host: '127.0.0.1', port: 0 }, { maxSize: packet + 64, bufferSize: 16 << 20 });
+  const port = rx.addUdpReader({ host: '127.0.0.1', port: 0 }, { maxSize: packet + 64, bufferSize: 16 << 20, gro: offload });
   const batch = Math.max(1, Math.floor((512 * 1024) / heapSize));
-  const tx = new send.UdpStream([{ host: '127.0.0.1', port }], { maxPacketSize: packet, rate, maxHeaps: 2 * batch });
+  const tx = new send.UdpStream([{ host: '127.0.0.1', port }], { maxPacketSize: packet, rate, maxHeaps: 2 * batch }, { gso: offload });
   const groups = [0, 1].map(() => Array.from({ length: batch }, () => heapOf(heapSize)));
   let receivedHeaps = 0;
   let bytes = 0;
@@ -125,6 +125,13 @@ async function udp(heapSize: number, packet: number): Promise<BenchSection> {
     value: (c.received * packet * 8) / c.seconds / 1e9,
     unit: 'Gb/s',
     extra: { loss: 1 - c.received / c.sent },
+  });
+  const plain = await udpRun(heapSize, packet, 0, SECONDS, false, false);
+  rows.push({
+    name: 'spead unlimited, no GSO/GRO',
+    value: (plain.bytes * 8) / plain.seconds / 1e9,
+    unit: 'Gb/s',
+    extra: { 'heaps/s': plain.receivedHeaps / plain.seconds, loss: 1 - plain.receivedHeaps / plain.sentHeaps, 'rx CPU µs/heap': plain.cpuPerHeapUs },
   });
   for (const pooled of [false, true]) {
     const r = await udpRun(heapSize, packet, 0, SECONDS, pooled);

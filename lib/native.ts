@@ -77,6 +77,7 @@ export interface NativeSendConfig {
 }
 
 export interface NativeUdpOptions {
+  gso?: boolean;
   bufferSize?: number;
   ttl?: number;
   interfaceAddress?: string;
@@ -155,7 +156,7 @@ export interface NativeRecvStream {
   addUdpReader(
     host: string,
     port: number,
-    options: { maxSize?: number; bufferSize?: number; interfaceAddress?: string; interfaceIndex?: number },
+    options: { maxSize?: number; bufferSize?: number; interfaceAddress?: string; interfaceIndex?: number; gro?: boolean },
   ): { port: number; warnings: string[] };
   start(): void;
   feed(bytes: Uint8Array): { heaps: NativeHeap[]; consumed: number; error?: string };

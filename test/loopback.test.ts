@@ -160,3 +160,23 @@ describe('recv.Stream lifecycle', () => {
     expect(() => heap.getItems()).to.throw(/released/);
   });
 });
+
+describe('UDP GSO and GRO', () => {
+  for (const gso of [true, false]) {
+    for (const gro of [true, false]) {
+      it(`deliver the same heaps with GSO ${gso ? 'on' : 'off'} and GRO ${gro ? 'on' : 'off'}`, async () => {
+        // Eight heaps interleaved round-robin need eight live heaps at the receiver.
+        const rx = new recv.Stream({ maxHeaps: 8 }, { heaps: 32 });
+        const port = rx.addUdpReader({ host: '127.0.0.1', port: 0 }, { gro, bufferSize: 16 << 20 });
+        const tx = new send.UdpStream([{ host: '127.0.0.1', port }], { maxPacketSize: 8972, maxHeaps: 8, rate: 500e6 }, { gso });
+        const sent = Array.from({ length: 8 }, (_, i) => patternHeap(100000 + i * 13, i));
+        await tx.sendHeaps(sent.map((s) => s.heap), send.GroupMode.ROUND_ROBIN);
+        await tx.sendHeap(endHeap());
+        const heaps = await collect(rx);
+        expect(heaps.map((h) => h.cnt)).to.have.members([1, 2, 3, 4, 5, 6, 7, 8]);
+        for (const h of heaps) expect(Buffer.from(item(h)).equals(Buffer.from(sent[h.cnt - 1].data))).to.equal(true);
+        tx.destroy();
+      });
+    }
+  }
+});

@@ -47,6 +47,8 @@ export interface UdpReaderOptions {
   interfaceAddress?: string;
   /** IPv6 multicast: the interface to join on. */
   interfaceIndex?: number;
+  /** Let the kernel coalesce datagrams (UDP GRO) where it can; they are split again here. Default true. */
+  gro?: boolean;
 }
 
 /** Extra options of a receive stream. */

@@ -22,6 +22,8 @@ export interface UdpStreamOptions {
   interfaceAddress?: string;
   /** IPv6 multicast: the outgoing interface's index. */
   interfaceIndex?: number;
+  /** Hand runs of equal-size packets to the kernel at once (UDP GSO) where it can. Default true. */
+  gso?: boolean;
 }
 
 interface Pending {

@@ -161,6 +161,7 @@ public:
         if (o.Get("interfaceAddress").IsString())
             options.interface_address = o.Get("interfaceAddress").As<Napi::String>();
         options.interface_index = int(get_number(o, "interfaceIndex", 0));
+        options.gro = get_bool(o, "gro", true);
         std::vector<std::string> warnings;
         int port = 0;
         guarded(env, [&] {

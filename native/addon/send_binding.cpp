@@ -198,6 +198,7 @@ public:
             if (opts.Get("interfaceAddress").IsString())
                 o.interface_address = opts.Get("interfaceAddress").As<Napi::String>();
             o.interface_index = int(get_number(opts, "interfaceIndex", 0));
+            o.gso = get_bool(opts, "gso", true);
             writer = std::make_unique<send::UdpWriter>(std::move(endpoints), o);
             stream_ = std::make_unique<send::Stream>(config, pool, std::move(writer));
         }

@@ -5,15 +5,25 @@
 #include <cstring>
 #include <netinet/in.h>
 #include <sys/epoll.h>
+#include <netinet/udp.h>
 #include <sys/socket.h>
+
+#ifndef UDP_GRO
+#define UDP_GRO 104 // Linux 5.0+
+#endif
+#ifndef SOL_UDP
+#define SOL_UDP 17
+#endif
 
 namespace spead::recv {
 
 namespace {
 
 constexpr std::size_t BATCH = 64;
-// Room for the SO_RXQ_OVFL counter.
-constexpr std::size_t CONTROL_SIZE = CMSG_SPACE(sizeof(std::uint32_t));
+// Room for the SO_RXQ_OVFL counter and the GRO segment size.
+constexpr std::size_t CONTROL_SIZE = CMSG_SPACE(sizeof(std::uint32_t)) + CMSG_SPACE(sizeof(int));
+// A GRO buffer can hold a whole 64 KiB UDP payload of coalesced datagrams.
+constexpr std::size_t GRO_SLOT = 65536;
 // Datagrams read per wake-up before yielding the thread to other readers.
 constexpr int MAX_ROUNDS = 16;
 
@@ -79,13 +89,15 @@ UdpReader::UdpReader(ThreadPool &pool, PacketSink &sink, const net::Endpoint &en
     bound_port_ = ntohs(family == AF_INET ? reinterpret_cast<sockaddr_in &>(bound).sin_port
                                           : reinterpret_cast<sockaddr_in6 &>(bound).sin6_port);
 
+    if (options.gro && ::setsockopt(socket_.get(), SOL_UDP, UDP_GRO, &one, sizeof(one)) == 0)
+        gro_ = true; // otherwise the kernel lacks it: plain datagrams
     // One extra byte per slot: a datagram that fills it is larger than max_size.
-    const std::size_t slot = max_size_ + 1;
+    const std::size_t slot = gro_ ? std::max(GRO_SLOT, max_size_ + 1) : max_size_ + 1;
     buffers_.resize(BATCH * slot);
     iovs_.resize(BATCH);
     msgs_.resize(BATCH);
     controls_.resize(BATCH * CONTROL_SIZE);
-    packets_.reserve(BATCH);
+    packets_.reserve(gro_ ? BATCH * 64 : BATCH);
     for (std::size_t i = 0; i < BATCH; i++)
         iovs_[i] = {buffers_.data() + i * slot, slot};
 }
@@ -118,8 +130,15 @@ void UdpReader::on_ready()
         for (int i = 0; i < n; i++)
         {
             const msghdr &h = msgs_[i].msg_hdr;
+            std::size_t segment = 0;
             for (cmsghdr *c = CMSG_FIRSTHDR(&h); c != nullptr; c = CMSG_NXTHDR(const_cast<msghdr *>(&h), c))
-                if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL)
+                if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO)
+                {
+                    int size;
+                    std::memcpy(&size, CMSG_DATA(c), sizeof(size));
+                    segment = size > 0 ? std::size_t(size) : 0;
+                }
+                else if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL)
                 {
                     std::uint32_t drops;
                     std::memcpy(&drops, CMSG_DATA(c), sizeof(drops));
@@ -130,12 +149,22 @@ void UdpReader::on_ready()
                     }
                 }
             const std::size_t len = msgs_[i].msg_len;
-            if (len > max_size_ || (h.msg_flags & MSG_TRUNC))
+            const auto *data = static_cast<const std::uint8_t *>(iovs_[i].iov_base);
+            if (h.msg_flags & MSG_TRUNC)
             {
                 oversized++;
                 continue;
             }
-            packets_.push_back({static_cast<const std::uint8_t *>(iovs_[i].iov_base), len});
+            // GRO: the buffer holds datagrams of `segment` bytes (the last may be shorter).
+            const std::size_t step = segment > 0 && segment < len ? segment : len;
+            for (std::size_t off = 0; off < len; off += step)
+            {
+                const std::size_t n = std::min(step, len - off);
+                if (n > max_size_)
+                    oversized++;
+                else
+                    packets_.push_back({data + off, n});
+            }
         }
         if (oversized)
             sink_.count(ReaderCounter::OVERSIZED, oversized);

@@ -22,6 +22,7 @@ struct UdpReaderOptions
     std::size_t buffer_size = 8 * 1024 * 1024; // socket receive buffer; 0 = OS default
     std::string interface_address;           // IPv4 multicast: join on this interface
     int interface_index = 0;                 // IPv6 multicast: join on this interface
+    bool gro = true;                         // UDP GRO when the kernel has it
 };
 
 class UdpReader : public Reader
@@ -38,6 +39,7 @@ public:
     bool lossy() const override { return true; }
     // The port actually bound (useful with port 0).
     int bound_port() const { return bound_port_; }
+    bool gro_active() const { return gro_; }
 
 private:
     void on_ready();
@@ -53,6 +55,7 @@ private:
     std::vector<std::uint8_t> controls_;
     std::vector<ReceivedPacket> packets_;
     std::uint32_t last_drops_ = 0;
+    bool gro_ = false;
     std::mutex mutex_;
     std::unique_ptr<ThreadPool::Watch> watch_;
     bool stopped_ = false;
