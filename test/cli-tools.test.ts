@@ -68,6 +68,17 @@ describe('command-line tools', function () {
     expect(r.stderr).to.match(/Verification mismatch in heap 1/);
   });
 
+  it('spead-bench master finds a sustainable rate against a spead-bench agent', async () => {
+    const p = port();
+    const agent = start('spead-bench', ['agent', String(p)]);
+    await pause(500);
+    const master = await start('spead-bench', ['master', '--heap-size', '262144', '--heaps', '40', '127.0.0.1', String(p)]).done;
+    agent.child.kill('SIGINT');
+    await agent.done;
+    expect(master.code, master.stderr).to.equal(0);
+    expect(master.stdout).to.match(/^Sustainable rate: \d+\.\d{3} Gbps$/m);
+  });
+
   it('bad options print the usage and exit 2', async () => {
     const a = await start('spead-recv', ['--no-such-option', '127.0.0.1:1']).done;
     expect(a.code).to.equal(2);

@@ -140,9 +140,19 @@ void Stream::pace(std::uint64_t bytes, double rate)
     const double catch_up = burst_start_ + double(burst_bytes_) / (rate * config_.burst_rate_ratio);
     const double next = std::max(send_time_, catch_up);
     burst_bytes_ = 0;
-    if (next > now)
-        std::this_thread::sleep_for(std::chrono::duration<double>(next - now));
     burst_start_ = std::max(next, now);
+    // A sleep shorter than the timer's granularity would overshoot and cap the
+    // rate well below the target: let short waits accumulate until they are
+    // worth sleeping for (the schedule above keeps the average exact).
+    // A sleep also overshoots by tens of microseconds, which the 5% catch-up
+    // cannot recover at high rates: sleep to just short of the deadline, then
+    // spin the rest.
+    constexpr double MIN_SLEEP = 200e-6, SPIN = 100e-6;
+    if (next - now < MIN_SLEEP)
+        return;
+    std::this_thread::sleep_for(std::chrono::duration<double>(next - now - SPIN));
+    while (now_seconds() < next)
+        std::this_thread::yield();
 }
 
 void Stream::send_group(Group &group)
