@@ -158,10 +158,44 @@ async function udp(heapSize: number, packet: number): Promise<BenchSection> {
   return { title: `Loopback UDP: ${heapSize} B heaps, ${packet} B packets`, baseline: 'C sendmmsg/recvmmsg (ceiling)', rows };
 }
 
+async function sendSection(heapSize: number, packet: number): Promise<BenchSection> {
+  const rows: BenchRow[] = [];
+  const c = native.benchUdpCeiling(packet, SECONDS);
+  rows.push({ name: 'C sendmmsg (ceiling)', value: (c.sent * packet * 8) / c.seconds / 1e9, unit: 'Gb/s' });
+  // Nobody listens on the discard port: this measures the send path alone.
+  const dest = [{ host: '127.0.0.1', port: 9 }];
+  const batch = Math.max(1, Math.floor((512 * 1024) / heapSize));
+  const sets = [0, 1].map(() => Array.from({ length: batch }, () => heapOf(heapSize)));
+  const lists = sets.map((set) => new send.HeapReferenceList(set.map((h) => new send.HeapReference(h))));
+  const modes: Array<[string, boolean, (s: send.UdpStream, slot: number) => Promise<number>]> = [
+    ['heap by heap', true, async (s, slot) => (await Promise.all(sets[slot].map((h) => s.sendHeap(h)))).reduce((a, b) => a + b, 0)],
+    ['sendHeaps batches', true, (s, slot) => s.sendHeaps(sets[slot], send.GroupMode.SERIAL)],
+    ['HeapReferenceList', true, (s, slot) => s.sendHeaps(lists[slot], send.GroupMode.SERIAL)],
+    ['HeapReferenceList, no GSO', false, (s, slot) => s.sendHeaps(lists[slot], send.GroupMode.SERIAL)],
+  ];
+  for (const [name, gso, sendSlot] of modes) {
+    const stream = new send.UdpStream(dest, { maxPacketSize: packet, maxHeaps: 2 * batch }, { gso });
+    const pending: Array<Promise<number> | undefined> = [undefined, undefined];
+    let bytes = 0;
+    let heaps = 0;
+    const t = await timeLoop(SECONDS, async () => {
+      const slot = heaps / batch % 2;
+      if (pending[slot]) bytes += await pending[slot]!;
+      pending[slot] = sendSlot(stream, slot);
+      heaps += batch;
+    });
+    for (const p of pending) if (p) bytes += await p;
+    stream.destroy();
+    rows.push({ name, value: (bytes * 8) / t.elapsed / 1e9, unit: 'Gb/s', extra: { 'MB/s': bytes / t.elapsed / 1e6, 'heaps/s': heaps / t.elapsed } });
+  }
+  return { title: `Sending over UDP: ${heapSize} B heaps, ${packet} B packets`, baseline: 'C sendmmsg (ceiling)', rows };
+}
+
 async function main(): Promise<void> {
   const sections: BenchSection[] = [];
   for (const [heap, packet] of [[8192, 1472], [1 << 20, 1472], [1 << 20, 9000]]) sections.push(await inMemory(heap, packet));
-  for (const [heap, packet] of [[8192, 9000], [1 << 20, 9000], [1 << 20, 1472]]) sections.push(await udp(heap, packet));
+  for (const [heap, packet] of [[8192, 1472], [16384, 9000], [1 << 20, 9000], [1 << 20, 1472], [64 << 20, 9000]]) sections.push(await sendSection(heap, packet));
+  for (const [heap, packet] of [[8192, 9000], [8192, 1472], [1 << 20, 9000], [1 << 20, 1472], [64 << 20, 9000]]) sections.push(await udp(heap, packet));
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   process.stdout.write(`spead benchmarks — ${os.cpus().length} × ${cpu}, Linux ${os.release()}, Node ${process.version}\n`);
   process.stdout.write(renderTable(sections));

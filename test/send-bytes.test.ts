@@ -79,3 +79,46 @@ describe('sending: BytesStream writes the bytes spead2 writes', () => {
     );
   });
 });
+
+describe('sending: more of spead2’s send.Heap and BytesStream', () => {
+  it('repeatPointers puts every item pointer in every packet, and refuses a packet too small for them', async () => {
+    const { decodePacket } = await import('../lib/packet');
+    const heap = new send.Heap();
+    heap.repeatPointers = true;
+    heap.addRaw(0x1000, new Uint8Array(5000), false);
+    heap.addRaw(0x1001, new Uint8Array([1, 2]), true);
+    const bytes = new send.BytesStream({ maxPacketSize: 1472 });
+    await bytes.sendHeap(heap);
+    const out = bytes.getValue();
+    let packets = 0;
+    for (let pos = 0; pos < out.length; packets++) {
+      const p = decodePacket(out.subarray(pos));
+      expect(p.pointers.filter((q) => q.id >= 0x1000).map((q) => q.id)).to.deep.equal([0x1000, 0x1001]);
+      pos += p.size;
+    }
+    expect(packets).to.be.greaterThan(1);
+    const crowded = new send.Heap();
+    crowded.repeatPointers = true;
+    for (let i = 0; i < 20; i++) crowded.addRaw(0x1000 + i, new Uint8Array(8), false);
+    await new send.BytesStream({ maxPacketSize: 128 }).sendHeap(crowded).then(
+      () => expect.fail('should reject'),
+      (e: Error) => expect(e.message).to.match(/too small to repeat item pointers/),
+    );
+  });
+
+  it('writes into a Node Writable (a file) as it sends', async () => {
+    const fs = await import('fs');
+    const os = await import('os');
+    const path = await import('path');
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'spead-bytes-')), 'out.spead');
+    const target = fs.createWriteStream(file);
+    const stream = new send.BytesStream({}, target);
+    const reference = new send.BytesStream();
+    const heap = new send.Heap();
+    heap.addRaw(0x1000, new Uint8Array(3000).fill(9), false);
+    await stream.sendHeap(heap, { cnt: 7 });
+    await reference.sendHeap(heap, { cnt: 7 });
+    await new Promise<void>((r) => target.end(r));
+    expect(fs.readFileSync(file).equals(reference.getValue())).to.equal(true);
+  });
+});

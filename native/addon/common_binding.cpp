@@ -129,11 +129,13 @@ AllocatorWrap::AllocatorWrap(const Napi::CallbackInfo &info) : Napi::ObjectWrap<
             allocator_ = pool_;
             if (opts.Get("onWarning").IsFunction())
             {
-                warnings_ = Napi::ThreadSafeFunction::New(env, opts.Get("onWarning").As<Napi::Function>(),
-                                                          "spead.MemoryPool.warning", 0, 1);
-                warnings_.Unref(env); // warnings must not keep the process alive
-                Napi::ThreadSafeFunction tsfn = warnings_;
-                pool_->set_warning_handler([tsfn](const std::string &message) mutable {
+                warnings_ = SafeTsfn(env, opts.Get("onWarning").As<Napi::Function>(), "spead.MemoryPool.warning");
+                warnings_.get().Unref(env); // warnings must not keep the process alive
+                Napi::ThreadSafeFunction tsfn = warnings_.get();
+                std::shared_ptr<std::atomic<bool>> gone = warnings_.finalized_flag();
+                pool_->set_warning_handler([tsfn, gone](const std::string &message) mutable {
+                    if (*gone)
+                        return;
                     auto copy = std::make_unique<std::string>(message);
                     if (tsfn.NonBlockingCall(copy.get(), [](Napi::Env env, Napi::Function fn, std::string *m) {
                             std::unique_ptr<std::string> owned(m);
@@ -161,8 +163,7 @@ AllocatorWrap::~AllocatorWrap()
 {
     if (pool_)
         pool_->set_warning_handler(nullptr);
-    if (warnings_)
-        warnings_.Release();
+    warnings_.release();
 }
 
 Napi::Value AllocatorWrap::stats(const Napi::CallbackInfo &info)

@@ -6,6 +6,7 @@
 #include <napi.h>
 
 #include "addon/module.h"
+#include "addon/notifier.h"
 #include "common/allocator.h"
 #include "common/memory_pool.h"
 #include "common/thread_pool.h"
@@ -38,7 +39,7 @@ public:
 private:
     std::shared_ptr<Allocator> allocator_;
     std::shared_ptr<MemoryPool> pool_; // when it is a pool
-    Napi::ThreadSafeFunction warnings_;
+    SafeTsfn warnings_;
 };
 
 // Reads an optional numeric property, with a clear error when it is not a number.

@@ -125,7 +125,7 @@ public:
             rethrow_as_js(env, e);
         }
         notifier_ = std::make_shared<Notifier>();
-        notifier_->tsfn = Napi::ThreadSafeFunction::New(env, info[1].As<Napi::Function>(), "spead.recv.Stream", 0, 1);
+        notifier_->tsfn = SafeTsfn(env, info[1].As<Napi::Function>(), "spead.recv.Stream");
     }
 
     ~RecvStreamWrap() override { close(); }
@@ -346,7 +346,7 @@ public:
     {
         std::lock_guard<std::mutex> lock(notifier_->mutex);
         if (!notifier_->closed)
-            notifier_->tsfn.Ref(info.Env());
+            notifier_->tsfn.get().Ref(info.Env());
         return info.Env().Undefined();
     }
 
@@ -354,7 +354,7 @@ public:
     {
         std::lock_guard<std::mutex> lock(notifier_->mutex);
         if (!notifier_->closed)
-            notifier_->tsfn.Unref(info.Env());
+            notifier_->tsfn.get().Unref(info.Env());
         return info.Env().Undefined();
     }
 

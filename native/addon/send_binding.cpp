@@ -216,10 +216,10 @@ public:
     void init_notifier(Napi::Env env, Napi::Function on_complete)
     {
         notifier_ = std::make_shared<Notifier>();
-        notifier_->tsfn = Napi::ThreadSafeFunction::New(env, on_complete, "spead.send.Stream", 0, 1);
+        notifier_->tsfn = SafeTsfn(env, on_complete, "spead.send.Stream");
         // Only work in flight keeps the process alive (a pending connect counts).
         if (stream_->in_flight() == 0 && !connecting_)
-            notifier_->tsfn.Unref(env);
+            notifier_->tsfn.get().Unref(env);
         else
             tsfn_refed_ = true;
         std::shared_ptr<Notifier> n = notifier_;
@@ -241,7 +241,7 @@ public:
             std::uint64_t id = stream_->enqueue(std::move(group), mode);
             if (ref_ && !tsfn_refed_)
             {
-                notifier_->tsfn.Ref(env);
+                notifier_->tsfn.get().Ref(env);
                 tsfn_refed_ = true;
             }
             return Napi::Number::New(env, double(id));
@@ -268,7 +268,7 @@ public:
         connecting_ = false;
         if (tsfn_refed_ && stream_->in_flight() == 0)
         {
-            notifier_->tsfn.Unref(env);
+            notifier_->tsfn.get().Unref(env);
             tsfn_refed_ = false;
         }
         return out;
@@ -307,7 +307,7 @@ public:
         ref_ = info[0].ToBoolean().Value();
         if (!ref_ && tsfn_refed_)
         {
-            notifier_->tsfn.Unref(info.Env());
+            notifier_->tsfn.get().Unref(info.Env());
             tsfn_refed_ = false;
         }
         return info.Env().Undefined();
