@@ -180,3 +180,31 @@ describe('UDP GSO and GRO', () => {
     }
   }
 });
+
+describe('loss that is visible', () => {
+  it('counts datagrams the kernel dropped on a full socket buffer (SO_RXQ_OVFL)', async () => {
+    // explicitStart: the socket is bound but nobody reads, so a small buffer overflows.
+    const rx = new recv.Stream({ explicitStart: true }, { heaps: 64 });
+    const port = rx.addUdpReader({ host: '127.0.0.1', port: 0 }, { bufferSize: 16384 });
+    const tx = new send.UdpStream([{ host: '127.0.0.1', port }], { maxHeaps: 8 }, { gso: false });
+    for (let i = 0; i < 5; i++) await tx.sendHeaps(Array.from({ length: 8 }, (_, k) => patternHeap(8000, 8 * i + k).heap));
+    rx.start();
+    await new Promise((r) => setTimeout(r, 100));
+    await tx.sendHeap(endHeap());
+    for await (const h of rx) h.release();
+    expect(rx.stats.get('kernel_dropped')).to.be.greaterThan(0);
+    tx.destroy();
+  });
+
+  it('receives into an MmapAllocator (pre-faulted) as into the default allocator', async () => {
+    const { MmapAllocator } = await import('../lib/index');
+    const b = new send.BytesStream();
+    const sent = patternHeap(300000, 5);
+    await b.sendHeap(sent.heap);
+    const rx = new recv.Stream({ memoryAllocator: new MmapAllocator({ prefault: true, preferHuge: true }) });
+    rx.addBufferReader(b.getValue());
+    const [heap] = await collect(rx);
+    expect(Buffer.from(item(heap)).equals(Buffer.from(sent.data))).to.equal(true);
+    heap.release();
+  });
+});

@@ -27,6 +27,8 @@ describe('multicast over a veth pair between network namespaces the test creates
       ['create the veth pair', ['link', 'add', `${tag}x`, 'netns', NS_A, 'type', 'veth', 'peer', 'name', `${tag}y`, 'netns', NS_B]],
       ['address A', ['-n', NS_A, 'addr', 'add', `${ADDR_A}/24`, 'dev', `${tag}x`]],
       ['address B', ['-n', NS_B, 'addr', 'add', `${ADDR_B}/24`, 'dev', `${tag}y`]],
+      ['IPv6 address A', ['-n', NS_A, 'addr', 'add', 'fd00:213:7::1/64', 'dev', `${tag}x`, 'nodad']],
+      ['IPv6 address B', ['-n', NS_B, 'addr', 'add', 'fd00:213:7::2/64', 'dev', `${tag}y`, 'nodad']],
       ['link A up', ['-n', NS_A, 'link', 'set', `${tag}x`, 'up']],
       ['link B up', ['-n', NS_B, 'link', 'set', `${tag}y`, 'up']],
     ];
@@ -49,6 +51,30 @@ describe('multicast over a veth pair between network namespaces the test creates
         // not created
       }
     }
+  });
+
+  async function exchange(group: string, ifaceA: string, ifaceB: string): Promise<{ cnts: number[]; ok: boolean }> {
+    const port = '17149';
+    const rx = spawn('ip', ['netns', 'exec', NS_A, process.execPath, CHILD, 'recv', group, port, ifaceA], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    rx.stdout.on('data', (d: Buffer) => (out += d));
+    rx.stderr.on('data', (d: Buffer) => (err += d));
+    const done = new Promise<number | null>((resolve) => rx.on('close', resolve));
+    for (let i = 0; i < 100 && !out.includes('ready'); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(out, err).to.include('ready');
+    execFileSync('ip', ['netns', 'exec', NS_B, process.execPath, CHILD, 'send', group, port, ifaceB, '10'], { stdio: 'pipe' });
+    expect(await done, err).to.equal(0);
+    return JSON.parse(out.split('\n').find((l) => l.startsWith('{'))!) as { cnts: number[]; ok: boolean };
+  }
+
+  it('IPv6: a group joined by interface index gets every heap sent to it from the other namespace', async () => {
+    expect(ready).to.equal(true);
+    const index = (ns: string, dev: string): string =>
+      String((JSON.parse(execFileSync('ip', ['-n', ns, '-j', 'link', 'show', 'dev', dev]).toString()) as Array<{ ifindex: number }>)[0].ifindex);
+    const result = await exchange('ff15::213:7', index(NS_A, `${tag}x`), index(NS_B, `${tag}y`));
+    expect(result.cnts).to.deep.equal([...Array(10).keys()].map((i) => i + 1));
+    expect(result.ok).to.equal(true);
   });
 
   it('IPv4: a receiver joined on its interface gets every heap a sender in the other namespace sends to the group', async () => {

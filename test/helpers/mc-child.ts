@@ -11,7 +11,8 @@ async function main(): Promise<void> {
   const port = Number(portText);
   if (mode === 'recv') {
     const stream = new recv.Stream();
-    stream.addUdpReader({ host: group, port }, { interfaceAddress: iface });
+    // IPv6 groups are joined by interface index, IPv4 ones by address.
+    stream.addUdpReader({ host: group, port }, group.includes(':') ? { interfaceIndex: Number(iface) } : { interfaceAddress: iface });
     process.stdout.write('ready\n');
     const cnts: number[] = [];
     let ok = true;
@@ -23,7 +24,12 @@ async function main(): Promise<void> {
     }
     process.stdout.write(JSON.stringify({ cnts, ok }) + '\n');
   } else {
-    const stream = new send.UdpStream([{ host: group, port }], { rate: 50e6 }, { ttl: 2, interfaceAddress: iface });
+    const stream = new send.UdpStream(
+      [{ host: group, port }],
+      // IPv6 headers are 20 bytes longer: 1472-byte packets would not fit a 1500-byte MTU.
+      { rate: 50e6, maxPacketSize: group.includes(':') ? 1400 : 1472 },
+      group.includes(':') ? { ttl: 2, interfaceIndex: Number(iface) } : { ttl: 2, interfaceAddress: iface },
+    );
     for (let i = 1; i <= Number(heapsText); i++) await stream.sendHeap(patternHeap(5000, i).heap, { cnt: i });
     for (let i = 0; i < 3; i++) await stream.sendHeap(endHeap(), { cnt: 1000 + i }); // UDP: say it thrice
     stream.destroy();
