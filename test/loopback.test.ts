@@ -1,16 +1,8 @@
 import { expect } from 'chai';
 import { InprocQueue, recv, send } from '../lib/index';
-import { endHeap, patternHeap } from './helpers/heaps';
+import { collect, endHeap, item, patternHeap } from './helpers/heaps';
 
-async function collect(stream: recv.Stream): Promise<recv.Heap[]> {
-  const out: recv.Heap[] = [];
-  for await (const h of stream) out.push(h as recv.Heap);
-  return out;
-}
 
-function item(heap: recv.Heap): Uint8Array {
-  return heap.getItems().find((it) => it.id === 0x1000)!.value;
-}
 
 describe('loopback UDP: UdpStream → recv.Stream.addUdpReader', () => {
   it('delivers every heap whole, and the stop heap ends the stream', async () => {
@@ -153,7 +145,7 @@ describe('recv.Stream lifecycle', () => {
       })(),
     );
     const [heap] = await collect(rx);
-    const view = item(heap);
+    const view = heap.getItems()[0].value; // the view itself, not a copy
     expect(view.length).to.equal(5000);
     heap.release();
     expect(view.length).to.equal(0); // detached: the memory cannot be read any more

@@ -5,7 +5,7 @@ import * as path from 'path';
 import { Readable, Transform } from 'stream';
 import { pipeline } from 'stream/promises';
 import { HeapDecoder, HeapEncoder, InprocQueue, ItemGroup, recv, send } from '../lib/index';
-import { endHeap, patternHeap } from './helpers/heaps';
+import { endHeap, item, patternHeap } from './helpers/heaps';
 import { binCases, loadManifest, readTestFile } from './helpers/testdata';
 
 async function collect<T>(source: AsyncIterable<unknown>): Promise<T[]> {
@@ -14,9 +14,6 @@ async function collect<T>(source: AsyncIterable<unknown>): Promise<T[]> {
   return out;
 }
 
-function item(heap: recv.Heap): Buffer {
-  return Buffer.from(heap.getItems().find((it) => it.id === 0x1000)!.value);
-}
 
 describe('stream composition', () => {
   for (const name of binCases()) {

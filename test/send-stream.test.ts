@@ -2,17 +2,9 @@ import { expect } from 'chai';
 import { Readable } from 'stream';
 import { pipeline } from 'stream/promises';
 import { recv, send } from '../lib/index';
-import { endHeap, patternHeap } from './helpers/heaps';
+import { collect, endHeap, item, patternHeap } from './helpers/heaps';
 
-async function collect(stream: recv.Stream): Promise<recv.Heap[]> {
-  const out: recv.Heap[] = [];
-  for await (const h of stream) out.push(h as recv.Heap);
-  return out;
-}
 
-function item(heap: recv.Heap): Buffer {
-  return Buffer.from(heap.getItems().find((it) => it.id === 0x1000)!.value);
-}
 
 function receiver(): { rx: recv.Stream; port: number } {
   const rx = new recv.Stream({}, { heaps: 64 });

@@ -1,17 +1,9 @@
 import { expect } from 'chai';
 import * as net from 'net';
 import { recv, send } from '../lib/index';
-import { patternHeap } from './helpers/heaps';
+import { collect, item, patternHeap } from './helpers/heaps';
 
-async function collect(stream: recv.Stream): Promise<recv.Heap[]> {
-  const out: recv.Heap[] = [];
-  for await (const h of stream) out.push(h as recv.Heap);
-  return out;
-}
 
-function item(heap: recv.Heap): Buffer {
-  return Buffer.from(heap.getItems().find((it) => it.id === 0x1000)!.value);
-}
 
 async function bytesOf(heaps: send.Heap[]): Promise<Buffer> {
   const b = new send.BytesStream();

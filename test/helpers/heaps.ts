@@ -1,5 +1,5 @@
 /** Heaps for tests, built from raw entries (no item layer needed). */
-import { send } from '../../lib/index';
+import { recv, send } from '../../lib/index';
 
 /** A heap with one addressed item (ID 0x1000) of `size` bytes filled from `seed`. */
 export function patternHeap(size: number, seed: number): { heap: send.Heap; data: Uint8Array } {
@@ -15,4 +15,16 @@ export function endHeap(): send.Heap {
   const heap = new send.Heap();
   heap.addEnd();
   return heap;
+}
+
+/** Every heap of a receive stream, until it ends. */
+export async function collect(stream: recv.Stream): Promise<recv.Heap[]> {
+  const out: recv.Heap[] = [];
+  for await (const h of stream) out.push(h as recv.Heap);
+  return out;
+}
+
+/** The bytes of item 0x1000 (the pattern heaps' item). */
+export function item(heap: recv.Heap): Buffer {
+  return Buffer.from(heap.getItems().find((it) => it.id === 0x1000)!.value);
 }
