@@ -41,6 +41,27 @@ describe('examples run to completion', function () {
     expect(r.stdout).to.match(/HeapReferenceList\s+\d+ heaps\/s/);
   });
 
+  it('tut-send-perf (with two packet sizes)', async () => {
+    for (const p of ['1472', '8972']) {
+      const r = await run('tut-send-perf', ['-n', '50', '-p', p]);
+      expect(r.code, r.stderr).to.equal(0);
+      expect(r.stdout).to.match(new RegExp(`packet size ${p}: 50 heaps, \\d+ MB/s`));
+    }
+  });
+
+  it('tut-send-pipeline', async () => {
+    const r = await run('tut-send-pipeline', ['-n', '20', '-H', '65536']);
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout).to.match(/sent 20 heaps/);
+  });
+
+  it('tut-recv-power', async () => {
+    const r = await run('tut-recv-power', ['-n', '5']);
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout.trim().split('\n')).to.have.length(5);
+    expect(r.stdout).to.match(/^timestamp 0: power \d+\.\d$/m);
+  });
+
   it('capture-replay', async () => {
     const r = await run('capture-replay');
     expect(r.code, r.stderr).to.equal(0);

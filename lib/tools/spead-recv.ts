@@ -13,7 +13,7 @@ import { MemoryPool } from '../memory';
 import { Heap, IncompleteHeap } from '../recv/heap';
 import { Stream } from '../recv/stream';
 import { ThreadPool } from '../thread-pool';
-import { flag, parseCommandLine, parseCount, parseEndpoint, runTool, str, UsageError } from './cli';
+import { flag, parseCommandLine, parseCount, parseEndpoint, parseRangeList, runTool, str, UsageError } from './cli';
 import { ProgressLine, statsLines } from './progress';
 import { checkVerifyHeap } from './verify-pattern';
 
@@ -35,6 +35,7 @@ const USAGE = `Usage: spead-recv [options] [host]:<port> [[host]:<port> ...]
   --json                   one JSON line per heap with its item values
   --verify                 check spead2_send --verify's payload pattern
   --output FILE            also write the heaps to FILE as SPEAD packets
+  --affinity CPUS          pin worker threads to these CPUs (e.g. 2,3-5)
   -h, --help               this text
 `;
 
@@ -60,6 +61,7 @@ const OPTIONS = {
   json: { type: 'boolean' },
   verify: { type: 'boolean' },
   output: { type: 'string' },
+  affinity: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -81,7 +83,7 @@ async function main(): Promise<number> {
   if (cl.positionals.length === 0) throw new UsageError('no source given');
   const endpoints = cl.positionals.map((s) => parseEndpoint(s));
   const maxHeaps = parseCount('max-heaps', str(cl, 'max-heaps') ?? str(cl, 'concurrent-heaps'), 4, 1);
-  const threads = new ThreadPool(parseCount('threads', str(cl, 'threads'), 1, 1));
+  const threads = new ThreadPool(parseCount('threads', str(cl, 'threads'), 1, 1), parseRangeList('affinity', str(cl, 'affinity')));
   const pool = flag(cl, 'mem-pool')
     ? new MemoryPool(
         parseCount('mem-lower', str(cl, 'mem-lower'), 16384),

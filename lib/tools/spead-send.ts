@@ -14,7 +14,8 @@ import { GroupMode, HeapReference } from '../send/heap-reference';
 import { Heap } from '../send/heap';
 import { TcpStream, UdpStream } from '../send/network-streams';
 import { Transform } from 'stream';
-import { flag, parseCommandLine, parseCount, parseEndpoint, parseReal, runTool, str, UsageError } from './cli';
+import { flag, parseCommandLine, parseCount, parseEndpoint, parseRangeList, parseReal, runTool, str, UsageError } from './cli';
+import { ThreadPool } from '../thread-pool';
 import { ProgressLine } from './progress';
 import { fillVerifyHeap } from './verify-pattern';
 
@@ -36,6 +37,7 @@ const USAGE = `Usage: spead-send [options] <host>:<port> [<host>:<port> ...]
   --group-mode MODE        serial or round-robin, with --batch (serial)
   --batch N                heaps per sendHeaps call (1)
   --input FILE             replay a capture (SPEAD packets) instead of test heaps
+  --affinity CPUS          pin worker threads to these CPUs (e.g. 2,3-5)
   -h, --help               this text
 `;
 
@@ -57,6 +59,7 @@ const OPTIONS = {
   'group-mode': { type: 'string' },
   batch: { type: 'string' },
   input: { type: 'string' },
+  affinity: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -86,6 +89,7 @@ async function main(): Promise<number> {
       burstSize: parseCount('burst', str(cl, 'burst'), 65536),
       burstRateRatio: parseReal('burst-rate-ratio', str(cl, 'burst-rate-ratio'), 1.05, 1),
       maxHeaps: Math.max(maxHeaps, batch),
+      threadPool: new ThreadPool(1, parseRangeList('affinity', str(cl, 'affinity'))),
   };
   const stream = flag(cl, 'tcp')
     ? await TcpStream.connect(dests[0], streamConfig, { bufferSize: parseCount('buffer', str(cl, 'buffer'), 212992) })
