@@ -62,6 +62,13 @@ describe('examples run to completion', function () {
     expect(r.stdout).to.match(/^timestamp 0: power \d+\.\d$/m);
   });
 
+  it('relay', async () => {
+    const r = await run('relay', ['-n', '4']);
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout).to.match(/relayed heap \d+: scaled\[0\] = 6/);
+    expect(r.stdout).to.match(/relayed 4 heaps/);
+  });
+
   it('capture-replay', async () => {
     const r = await run('capture-replay');
     expect(r.code, r.stderr).to.equal(0);
