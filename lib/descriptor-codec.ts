@@ -47,11 +47,17 @@ function asciiBytes(text: Uint8Array | string, what: string): Uint8Array {
 
 /** What `encodeRawDescriptor` takes: a RawDescriptor whose strings may be given as text. */
 export interface RawDescriptorInput {
+  /** The described item's ID. */
   readonly id: number;
+  /** The item's name (ASCII). */
   readonly name: Uint8Array | string;
+  /** The item's description (ASCII). */
   readonly description: Uint8Array | string;
+  /** Dimensions; null for the variable one. */
   readonly shape: ReadonlyArray<number | null>;
+  /** Legacy format (code, bits) pairs. */
   readonly format: ReadonlyArray<readonly [string, number]>;
+  /** The numpy header, or '' for a legacy format. */
   readonly numpyHeader: string;
 }
 

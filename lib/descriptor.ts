@@ -15,9 +15,13 @@ export type Shape = ReadonlyArray<number | null>;
 
 /** What a Descriptor is made from: exactly one of `dtype` and `format`. */
 export interface DescriptorInit {
+  /** The item ID (1 to the flavour's maximum). */
   id: number;
+  /** The item's name (ASCII, unique in an ItemGroup). */
   name: string;
+  /** A description (ASCII). */
   description?: string;
+  /** Dimensions; null marks the one variable dimension (legacy formats only). Default: a scalar. */
   shape?: Shape;
   /** numpy descr: '<u2', '>f8', '|S5', or record fields [[name, descr], …]. */
   dtype?: string | ReadonlyArray<readonly [string, string] | readonly [string, string, readonly number[]]>;
@@ -38,12 +42,17 @@ function checkAscii(text: string, what: string): string {
 
 /** An item's metadata (spead2's `Descriptor`). */
 export class Descriptor {
+  /** The item ID. */
   readonly id: number;
+  /** The item's name. */
   readonly name: string;
+  /** The item's description. */
   readonly description: string;
+  /** Dimensions, with null for a variable one. */
   readonly shape: Shape;
   /** The numpy dtype, or null for a legacy format without a fast path. */
   readonly dtype: DType | null;
+  /** Row-major (C) or column-major (F) layout on the wire. */
   readonly order: 'C' | 'F';
   /** The legacy format, or null for numpy items. */
   readonly format: Format | null;

@@ -8,7 +8,9 @@
 
 /** A complex number (the value of a complex scalar). */
 export interface Complex {
+  /** Real part. */
   re: number;
+  /** Imaginary part. */
   im: number;
 }
 
@@ -69,6 +71,7 @@ const HOST_LITTLE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 export class DType {
   /** numpy kind: b, i, u, f, c, S, or V (record). */
   readonly kind: 'b' | 'i' | 'u' | 'f' | 'c' | 'S' | 'V';
+  /** Bytes per element. */
   readonly itemsize: number;
   /** '<' little, '>' big, '|' not applicable. */
   readonly byteOrder: '<' | '>' | '|';

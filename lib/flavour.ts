@@ -53,6 +53,7 @@ export class Flavour {
     return this.heapAddressBits === other.heapAddressBits && this.bugCompat === other.bugCompat;
   }
 
+  /** "SPEAD-64-N", with any bug-compat flags. */
   toString(): string {
     return `SPEAD-${this.itemPointerBits}-${this.heapAddressBits}` + (this.bugCompat ? ` (bug_compat ${this.bugCompat})` : '');
   }

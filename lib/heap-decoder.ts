@@ -41,6 +41,7 @@ export class HeapDecoder extends TransformBase {
     for (const raw of heaps) this.push(this.wrapper.wrap(raw) as Heap | IncompleteHeap);
   }
 
+/** @internal Node stream implementation. */
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     const bytes = this.pending.length > 0 ? Buffer.concat([this.pending, chunk]) : chunk;
     const result = this.handle.feed(bytes);
@@ -49,6 +50,7 @@ export class HeapDecoder extends TransformBase {
     callback(result.error !== undefined ? new Error(`HeapDecoder: ${result.error}`) : null);
   }
 
+/** @internal Node stream implementation. */
   override _flush(callback: TransformCallback): void {
     const result = this.handle.finish();
     this.pushAll(result.heaps);
@@ -57,6 +59,7 @@ export class HeapDecoder extends TransformBase {
     else callback();
   }
 
+/** @internal Node stream implementation. */
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     this.handle.close();
     callback(error);

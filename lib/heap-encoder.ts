@@ -38,6 +38,7 @@ export class HeapEncoder extends TransformBase {
     this.bytes = new BytesStream(config);
   }
 
+/** @internal Node stream implementation. */
   override _transform(chunk: SendHeap | HeapReference | RecvHeap, _encoding: BufferEncoding, callback: TransformCallback): void {
     let ref: SendHeap | HeapReference;
     if (chunk instanceof RecvHeap) ref = resendable(chunk);

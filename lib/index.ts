@@ -32,4 +32,9 @@ export { HeapEncoder } from './heap-encoder';
 export { HeapDecoder } from './heap-decoder';
 
 /** Facts about the native build (compiler, limits). */
-export const buildInfo: { readonly compiler: string; readonly maxHeapAddressBits: number } = native.buildInfo;
+export const buildInfo: {
+  /** The C++ compiler's version string. */
+  readonly compiler: string;
+  /** The widest heap address supported (bits). */
+  readonly maxHeapAddressBits: number;
+} = native.buildInfo;

@@ -7,7 +7,10 @@ import { Item, ItemInit } from './item';
 import type { HeapLike } from './raw';
 
 /** Options for `addItem`: `id` may be omitted (the first free ID from 0x1000 is used). */
-export type AddItemOptions = Omit<ItemInit, 'id'> & { id?: number | null };
+export type AddItemOptions = Omit<ItemInit, 'id'> & {
+  /** The item ID; omitted or null: the first free ID from 0x1000. */
+  id?: number | null;
+};
 
 /**
  * Items by ID and by name.
@@ -85,10 +88,12 @@ export class ItemGroup {
     return this.values().map((i) => [i.name, i]);
   }
 
+  /** Number of items. */
   get size(): number {
     return this.byId.size;
   }
 
+  /** Iterates over the names. */
   [Symbol.iterator](): IterableIterator<string> {
     return this.keys()[Symbol.iterator]();
   }

@@ -46,6 +46,7 @@ function flatLength(value: unknown): number {
 
 /** Options for an Item: a descriptor and an optional first value. */
 export interface ItemInit extends DescriptorInit {
+  /** The first value (optional). */
   value?: ItemValue;
 }
 
@@ -72,6 +73,7 @@ export class Item extends Descriptor {
     return this.current;
   }
 
+  /** Assigns a value (never null) and bumps the version. */
   set value(v: ItemValue | null) {
     if (v === null || v === undefined) throw new TypeError(`item '${this.name}': the value must not be null`);
     this.current = v;

@@ -103,6 +103,7 @@ export class MemoryPool extends EventEmitter implements Allocator {
     return this.warnOnEmptyValue;
   }
 
+  /** Turns the empty-pool warning on or off. */
   set warnOnEmpty(value: boolean) {
     this.warnOnEmptyValue = value;
     this.handle.setWarnOnEmpty(value);

@@ -133,7 +133,9 @@ export function parsePyLiteral(text: string): PyValue {
 export interface NumpyHeader {
   /** A dtype string ('<u2') or record fields ([name, descr] or [name, descr, shape]). */
   descr: string | Array<[string, string] | [string, string, number[]]>;
+  /** True for column-major data. */
   fortranOrder: boolean;
+  /** The array's dimensions. */
   shape: number[];
 }
 

@@ -15,6 +15,7 @@ import {
 export interface ItemPointer {
   /** Immediate (value in the pointer) or addressed (offset into the heap payload). */
   readonly immediate: boolean;
+  /** The item ID. */
   readonly id: number;
   /** The immediate value or the address: the low N bits (at most 2^53 − 1 here). */
   readonly value: number;
@@ -24,10 +25,13 @@ export interface ItemPointer {
 export interface DecodedPacket {
   /** N, from header byte 3. */
   readonly heapAddressBits: number;
+  /** The heap counter. */
   readonly heapCnt: number;
   /** HEAP_LENGTH, or -1 when the packet has none. */
   readonly heapLength: number;
+  /** Where this packet's payload sits in the heap. */
   readonly payloadOffset: number;
+  /** Bytes of payload in this packet. */
   readonly payloadLength: number;
   /** Every item pointer in wire order, the four specials included. */
   readonly pointers: ItemPointer[];
@@ -146,8 +150,11 @@ export function decodePacket(data: Uint8Array): DecodedPacket {
 
 /** What `encodePacket` needs: every pointer to write (specials included) and the payload. */
 export interface PacketSpec {
+  /** N of the flavour to encode with. */
   readonly heapAddressBits: number;
+  /** Every pointer to write, specials included, in order. */
   readonly pointers: readonly ItemPointer[];
+  /** The payload bytes. */
   readonly payload: Uint8Array;
 }
 

@@ -24,8 +24,11 @@ export interface RawItem {
 
 /** A descriptor as it came off the wire, before interpretation. */
 export interface RawDescriptor {
+  /** The described item's ID. */
   readonly id: number;
+  /** The item's name, as sent. */
   readonly name: Uint8Array;
+  /** The item's description, as sent. */
   readonly description: Uint8Array;
   /** Dimensions; `null` marks the variable-length one. Empty for numpy descriptors. */
   readonly shape: ReadonlyArray<number | null>;

@@ -79,6 +79,14 @@ describe('command-line tools', function () {
     expect(master.stdout).to.match(/^Sustainable rate: \d+\.\d{3} Gbps$/m);
   });
 
+  it('spead-recv --pcap reads a capture (spead2 vector) to the end', async () => {
+    const { testFilePath } = await import('./helpers/testdata');
+    const r = await start('spead-recv', ['--pcap', testFilePath('basic_flavour_64_40.pcap'), '--json']).done;
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout).to.match(/^Received 3 heaps$/m);
+    expect(r.stdout).to.match(/"name":"hello spead"/);
+  });
+
   it('bad options print the usage and exit 2', async () => {
     const a = await start('spead-recv', ['--no-such-option', '127.0.0.1:1']).done;
     expect(a.code).to.equal(2);

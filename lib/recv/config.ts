@@ -57,16 +57,27 @@ function nonNegativeInt(name: string, value: number): number {
  * const config = new recv.StreamConfig({ maxHeaps: 8, substreams: 2 });
  */
 export class StreamConfig {
+/** Live heaps per substream (see StreamConfigInit). */
   readonly maxHeaps: number;
+/** Number of substreams (heap cnt modulo this). */
   readonly substreams: number;
+/** PySPEAD bug-compatibility flags. */
   readonly bugCompat: number;
+/** Whether a heap's packets may arrive in any order. */
   readonly allowOutOfOrder: boolean;
+/** Whether a stop item ends the stream. */
   readonly stopOnStopItem: boolean;
+/** Whether packets without HEAP_LENGTH are accepted. */
   readonly allowUnsizedHeaps: boolean;
+/** Whether readers wait for start(). */
   readonly explicitStart: boolean;
+/** The stream's identifier. */
   readonly streamId: number;
+/** Largest heap accepted, in bytes. */
   readonly maxHeapSize: number;
+/** Where payloads are allocated (undefined: the default allocator). */
   readonly memoryAllocator: Allocator | undefined;
+/** The threads that run the readers (undefined: one of the stream's own). */
   readonly threadPool: ThreadPool | undefined;
 
   constructor(init: StreamConfigInit = {}) {
@@ -113,8 +124,11 @@ export interface RingStreamConfigInit {
 
 /** Ring configuration (spead2's `recv.RingStreamConfig`). */
 export class RingStreamConfig {
+/** Ring capacity in heaps. */
   readonly heaps: number;
+/** Whether incomplete heaps are dropped rather than delivered. */
   readonly contiguousOnly: boolean;
+/** Whether IncompleteHeap.payloadRanges is filled. */
   readonly incompleteKeepPayloadRanges: boolean;
 
   constructor(init: RingStreamConfigInit = {}) {

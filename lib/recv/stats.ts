@@ -9,19 +9,33 @@ export const STAT_NAMES: readonly string[] = Object.freeze([...native.recvStatNa
 
 /** spead2's `recv.stream_stat_indices`, plus ours. */
 export const StatIndex = Object.freeze({
+  /** Heaps delivered (or dropped after eviction or flush), as spead2 counts them. */
   HEAPS: 0,
+  /** Heaps evicted before they completed. */
   INCOMPLETE_HEAPS_EVICTED: 1,
+  /** Heaps flushed at the end before they completed. */
   INCOMPLETE_HEAPS_FLUSHED: 2,
+  /** Packets that parsed. */
   PACKETS: 3,
+  /** Batches of packets handed to assembly. */
   BATCHES: 4,
+  /** The largest batch. */
   MAX_BATCH: 5,
+  /** Heaps that came in one packet. */
   SINGLE_PACKET_HEAPS: 6,
+  /** Live-heap lookups made. */
   SEARCH_DIST: 7,
+  /** Times a reader waited for room in the ring. */
   WORKER_BLOCKED: 8,
+  /** Incomplete heaps dropped (contiguousOnly, or an external stop). */
   INCOMPLETE_HEAPS_DROPPED: 9,
+  /** Datagrams the kernel dropped on full sockets. */
   KERNEL_DROPPED: 10,
+  /** Packets larger than the reader's maxSize. */
   OVERSIZED_PACKETS: 11,
+  /** pcap frames that were not IPv4/UDP. */
   FRAMES_REJECTED: 12,
+  /** Partial packets or records at the end of the input. */
   TRUNCATED_INPUT: 13,
 } as const);
 
@@ -61,6 +75,7 @@ export class StreamStats {
     for (let i = 0; i < STAT_NAMES.length; i++) yield [STAT_NAMES[i], this.values[i]];
   }
 
+  /** Name/value pairs in index order. */
   [Symbol.iterator](): IterableIterator<[string, number]> {
     return this.entries();
   }

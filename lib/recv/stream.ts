@@ -185,10 +185,12 @@ export class Stream extends ReadableBase {
     return this;
   }
 
+/** @internal Node stream implementation. */
   override _read(): void {
     this.pull();
   }
 
+/** @internal Node stream implementation. */
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     this.finished = true;
     this.handle.close();

@@ -47,12 +47,19 @@ export interface StreamConfigInit {
  * const config = new send.StreamConfig({ rate: 1e9, maxPacketSize: 8972 });
  */
 export class StreamConfig {
+/** Largest packet, bytes. */
   readonly maxPacketSize: number;
+/** Target rate, bytes/s (0: unlimited). */
   readonly rate: number;
+/** Bytes sent back to back before pacing. */
   readonly burstSize: number;
+/** Heaps in flight at once. */
   readonly maxHeaps: number;
+/** Catch-up rate relative to rate. */
   readonly burstRateRatio: number;
+/** How the rate is enforced. */
   readonly rateMethod: RateMethod;
+/** The threads that run the writer (undefined: one of the stream's own). */
   readonly threadPool: ThreadPool | undefined;
 
   constructor(init: StreamConfigInit = {}) {

@@ -121,18 +121,22 @@ export class SendItemGroup extends ItemGroup {
     return this.generator.flavour;
   }
 
+/** A new heap of the chosen descriptors and values (see HeapGenerator.getHeap). */
   getHeap(options: { descriptors?: Selection; data?: Selection } = {}): Heap {
     return this.generator.getHeap(options);
   }
 
+/** Adds the chosen descriptors and values to an existing heap. */
   addToHeap(heap: Heap, options: { descriptors?: Selection; data?: Selection } = {}): Heap {
     return this.generator.addToHeap(heap, options);
   }
 
+/** A heap that marks the start of the stream. */
   getStart(): Heap {
     return this.generator.getStart();
   }
 
+/** A heap that ends the stream. */
   getEnd(): Heap {
     return this.generator.getEnd();
   }

@@ -29,9 +29,13 @@ export interface HeapOptions {
  * await stream.sendHeaps([new send.HeapReference(heap, { substreamIndex: 1 })], send.GroupMode.SERIAL);
  */
 export class HeapReference {
+/** The heap to send. */
   readonly heap: Heap;
+/** Explicit heap cnt, or -1 for the stream's sequence. */
   readonly cnt: number;
+/** The substream (endpoint) it goes to. */
   readonly substreamIndex: number;
+/** Rate for this heap: negative = the stream's, 0 = unlimited. */
   readonly rate: number;
 
   constructor(heap: Heap, options: HeapOptions = {}) {
@@ -53,6 +57,7 @@ export class HeapReference {
  * one call however many heaps it holds.
  */
 export class HeapReferenceList {
+/** The references, in order. */
   readonly references: readonly HeapReference[];
   /** @internal */
   readonly cnts: Float64Array;
@@ -72,6 +77,7 @@ export class HeapReferenceList {
     this.rates = Float64Array.from(refs, (r) => r.rate);
   }
 
+/** Number of references. */
   get length(): number {
     return this.references.length;
   }

@@ -22,6 +22,7 @@ export interface HeapEntry {
 
 /** Anything that can give its wire bytes: an `Item` (see ItemGroup). */
 export interface ItemSource {
+  /** The item ID. */
   readonly id: number;
   /** The value's bytes in wire order. */
   toBuffer(): Uint8Array;

@@ -114,7 +114,9 @@ export class InprocStream extends SendStream {
 
 /** An IPv4 address (dotted) and UDP port, for the frames of a pcap file. */
 export interface PcapEndpoint {
+/** Destination (or source) IPv4 address, dotted. */
   address: string;
+/** UDP port. */
   port: number;
 }
 
@@ -172,6 +174,7 @@ export class PcapFileStream extends SendStream {
     this.writer.close();
   }
 
+/** @internal Node stream implementation. */
   override _final(callback: (error?: Error | null) => void): void {
     this.flush().then(() => {
       this.writer.close();

@@ -8,7 +8,9 @@ import { PreparedGroup, SendStream, systemError } from './stream';
 
 /** A destination: one per substream. */
 export interface Endpoint {
+/** Host name or IP address. */
   host: string;
+/** UDP or TCP port. */
   port: number;
 }
 
@@ -103,6 +105,7 @@ abstract class NativeStream extends SendStream {
     }
   }
 
+/** @internal Node stream implementation. */
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     this.handle.close();
     this.onComplete(); // groups stopped by close() reject now

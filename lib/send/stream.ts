@@ -15,7 +15,15 @@ import { GroupMode, HeapOptions, HeapReference, HeapReferenceList } from './heap
 const WritableBase = rs.Writable as unknown as typeof NodeWritable;
 
 /** What the Writable face accepts: a heap, a reference, or a whole group. */
-export type SendChunk = Heap | HeapReference | { heaps: Array<Heap | HeapReference> | HeapReferenceList; mode?: GroupMode };
+export type SendChunk =
+  | Heap
+  | HeapReference
+  | {
+      /** The heaps of the group. */
+      heaps: Array<Heap | HeapReference> | HeapReferenceList;
+      /** Their order on the wire (default ROUND_ROBIN). */
+      mode?: GroupMode;
+    };
 
 /** A group ready for the addon: one array per field. */
 export interface PreparedGroup {
@@ -179,6 +187,7 @@ export abstract class SendStream extends WritableBase {
     callback();
   }
 
+/** @internal Node stream implementation. */
   override _write(chunk: SendChunk, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
     let group;
     try {
@@ -190,6 +199,7 @@ export abstract class SendStream extends WritableBase {
     this.writeGroup(group.heaps, group.mode, callback);
   }
 
+/** @internal Node stream implementation. */
   override _writev(chunks: Array<{ chunk: SendChunk }>, callback: (error?: Error | null) => void): void {
     // Buffered writes become one group (the batching lesson: one crossing).
     const heaps: Array<Heap | HeapReference> = [];
@@ -206,6 +216,7 @@ export abstract class SendStream extends WritableBase {
     this.writeGroup(heaps, GroupMode.SERIAL, callback);
   }
 
+/** @internal Node stream implementation. */
   override _final(callback: (error?: Error | null) => void): void {
     this.flush().then(() => callback(), callback);
   }

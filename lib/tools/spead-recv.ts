@@ -18,7 +18,9 @@ import { ProgressLine, statsLines } from './progress';
 import { checkVerifyHeap } from './verify-pattern';
 
 const USAGE = `Usage: spead-recv [options] [host]:<port> [[host]:<port> ...]
+       spead-recv [options] --pcap FILE [--filter EXPR]
   --tcp                    listen for one TCP connection instead of UDP
+  --pcap FILE              read a pcap capture instead of the network (--filter: a BPF expression)
   --bind ADDR              interface address (IPv4 multicast: join on it)
   --packet N               largest packet accepted (9200)
   --buffer N               socket buffer size (8 MiB)
@@ -41,6 +43,8 @@ const USAGE = `Usage: spead-recv [options] [host]:<port> [[host]:<port> ...]
 
 const OPTIONS = {
   tcp: { type: 'boolean' },
+  pcap: { type: 'string' },
+  filter: { type: 'string' },
   bind: { type: 'string' },
   packet: { type: 'string' },
   buffer: { type: 'string' },
@@ -80,7 +84,8 @@ async function main(): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
-  if (cl.positionals.length === 0) throw new UsageError('no source given');
+  const pcap = str(cl, 'pcap');
+  if (cl.positionals.length === 0 && pcap === undefined) throw new UsageError('no source given');
   const endpoints = cl.positionals.map((s) => parseEndpoint(s));
   const maxHeaps = parseCount('max-heaps', str(cl, 'max-heaps') ?? str(cl, 'concurrent-heaps'), 4, 1);
   const threads = new ThreadPool(parseCount('threads', str(cl, 'threads'), 1, 1), parseRangeList('affinity', str(cl, 'affinity')));
@@ -99,10 +104,11 @@ async function main(): Promise<number> {
     bufferSize: parseCount('buffer', str(cl, 'buffer'), 8 << 20),
     interfaceAddress: str(cl, 'bind'),
   };
-  const groups = flag(cl, 'joint') ? [endpoints] : endpoints.map((e) => [e]);
+  const groups = pcap !== undefined ? [[]] : flag(cl, 'joint') ? [endpoints] : endpoints.map((e) => [e]);
   const streams = groups.map((eps) => {
     const s = new Stream(config, ring);
     s.on('warning', (w: string) => process.stderr.write(`warning: ${w}\n`));
+    if (pcap !== undefined) s.addPcapFileReader(pcap, { filter: str(cl, 'filter') });
     for (const ep of eps) {
       const host = ep.host || (readerOptions.interfaceAddress ?? '');
       if (flag(cl, 'tcp')) s.addTcpReader({ host, port: ep.port }, { maxSize: str(cl, 'packet') !== undefined ? readerOptions.maxSize : 65536 });
