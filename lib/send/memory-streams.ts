@@ -58,7 +58,7 @@ export class BytesStream extends SendStream {
 
   /** Everything sent since the last take(), removed from the stream's memory. */
   take(): Buffer {
-    const out = Buffer.concat(this.chunks);
+    const out = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks);
     this.chunks.length = 0;
     return out;
   }
