@@ -39,8 +39,9 @@ describe('send streams', () => {
 
   it('sendHeaps refuses a group when maxHeaps are already in flight (EAGAIN), as spead2', async () => {
     const { rx, port } = receiver();
-    const tx = new send.UdpStream([{ host: '127.0.0.1', port }], { maxHeaps: 2, rate: 1e6 });
-    const first = tx.sendHeaps([patternHeap(20000, 1).heap, patternHeap(20000, 2).heap]);
+    // Larger than the 64 KiB burst, so at 10 MB/s the group is still in flight (≥ 30 ms).
+    const tx = new send.UdpStream([{ host: '127.0.0.1', port }], { maxHeaps: 2, rate: 10e6 });
+    const first = tx.sendHeaps([patternHeap(200000, 1).heap, patternHeap(200000, 2).heap]);
     let error: NodeJS.ErrnoException | undefined;
     await tx.sendHeap(patternHeap(10, 3).heap).catch((e: NodeJS.ErrnoException) => (error = e));
     expect(error?.code).to.equal('EAGAIN');
