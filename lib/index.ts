@@ -30,6 +30,8 @@ export * as recv from './recv';
 export * as send from './send';
 export { HeapEncoder } from './heap-encoder';
 export { HeapDecoder } from './heap-decoder';
+export { xdpAvailable } from './xdp';
+export type { XdpMode, XdpInfo, UdpXdpReaderOptions } from './xdp';
 
 /** Facts about the native build (compiler, limits). */
 export const buildInfo: {

@@ -6,8 +6,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 
+import type { UdpXdpReaderOptions, XdpInfo } from './xdp';
+
 /** Must equal SPEAD_ABI_VERSION in native/addon/bindings.h. */
-const EXPECTED_ABI_VERSION = 2;
+const EXPECTED_ABI_VERSION = 3;
 
 /** What the addon exports, as TypeScript sees it. */
 export interface NativeAddon {
@@ -20,6 +22,8 @@ export interface NativeAddon {
   buildUdpFrame(options: NativeUdpFrameOptions, payload: Uint8Array | Uint8Array[]): Buffer;
   /** Whether libpcap could be loaded at run time (needed for pcap filters). */
   libpcapAvailable: boolean;
+  /** native/addon/xdp_binding.cpp: whether AF_XDP can be used. */
+  xdpAvailable(): { available: boolean; reason: string };
   /** Frame rejection reasons, in the native enum's order. */
   frameRejectNames: string[];
   PcapFileReader: new (path: string, filter?: string) => NativePcapFileReader;
@@ -158,6 +162,7 @@ export interface NativeRecvStream {
     port: number,
     options: { maxSize?: number; bufferSize?: number; interfaceAddress?: string; interfaceIndex?: number; gro?: boolean },
   ): { port: number; warnings: string[] };
+  addUdpXdpReader(options: UdpXdpReaderOptions): XdpInfo;
   start(): void;
   feed(bytes: Uint8Array): { heaps: NativeHeap[]; consumed: number; error?: string };
   finish(): { heaps: NativeHeap[] };

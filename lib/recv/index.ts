@@ -4,6 +4,7 @@
  */
 export { Stream } from './stream';
 export type { StreamOptions, UdpReaderOptions } from './stream';
+export type { UdpXdpReaderOptions, XdpInfo } from '../xdp';
 export { StreamConfig, RingStreamConfig, DEFAULT_MAX_HEAPS, DEFAULT_RING_HEAPS, DEFAULT_MAX_HEAP_SIZE } from './config';
 export type { StreamConfigInit, RingStreamConfigInit } from './config';
 export { Heap, IncompleteHeap } from './heap';

@@ -12,6 +12,7 @@ import { native, NativeHeap, NativeRecvConfig, NativeRecvStream } from '../nativ
 import { RingStreamConfig, RingStreamConfigInit, StreamConfig, StreamConfigInit } from './config';
 import { Heap, HeapWrapper, IncompleteHeap } from './heap';
 import { StreamStats } from './stats';
+import type { UdpXdpReaderOptions, XdpInfo } from '../xdp';
 
 // readable-stream's class, typed as Node's own: that is what users see.
 const ReadableBase = rs.Readable as unknown as typeof NodeReadable;
@@ -124,6 +125,26 @@ export class Stream extends ReadableBase {
     const result = this.handle.addUdpReader(host, port, options);
     for (const w of result.warnings) this.warn(w);
     return result.port;
+  }
+
+  /**
+   * Receives UDP through AF_XDP, bypassing the kernel's network stack: an XDP
+   * program on `interface` hands the endpoints' flows arriving on `queue` to
+   * an AF_XDP socket, and every other packet continues to the kernel as
+   * before. Needs CAP_NET_ADMIN and CAP_BPF (or root) and libxdp/libbpf; fails
+   * with `code: 'ENOSYS'` where they are missing, `'EBUSY'` where another XDP
+   * program holds the interface. Returns the XDP mode and copy mode obtained.
+   *
+   * @example
+   * stream.addUdpXdpReader({ interface: 'eth1', endpoints: [{ host: '239.10.0.1', port: 7148 }] });
+   */
+  addUdpXdpReader(options: UdpXdpReaderOptions): XdpInfo {
+    if (typeof options !== 'object' || options === null) throw new TypeError('addUdpXdpReader needs an options object');
+    if (typeof options.interface !== 'string' || options.interface === '') throw new TypeError('interface must name a network interface');
+    if (!Array.isArray(options.endpoints) || options.endpoints.length === 0) {
+      throw new TypeError('endpoints must be a non-empty array of {host, port}');
+    }
+    return this.handle.addUdpXdpReader(options);
   }
 
   /**

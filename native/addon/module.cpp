@@ -21,6 +21,7 @@ const char *errno_name(int err)
     case EADDRNOTAVAIL: return "EADDRNOTAVAIL";
     case EAGAIN: return "EAGAIN";
     case EBADF: return "EBADF";
+    case EBUSY: return "EBUSY";
     case ECONNREFUSED: return "ECONNREFUSED";
     case ECONNRESET: return "ECONNRESET";
     case EHOSTUNREACH: return "EHOSTUNREACH";

@@ -4,6 +4,7 @@
 #include "addon/common_binding.h"
 #include "addon/inproc_binding.h"
 #include "addon/notifier.h"
+#include "addon/xdp_binding.h"
 #include "protocol/packet_decoder.h"
 #include "recv/buffer_reader.h"
 #include "recv/inproc_reader.h"
@@ -177,6 +178,20 @@ public:
         for (std::size_t i = 0; i < warnings.size(); i++)
             w.Set(std::uint32_t(i), warnings[i]);
         out.Set("warnings", w);
+        return out;
+    }
+
+    // addUdpXdpReader({interface, queue, endpoints, frameSize, frames, maxSize, zeroCopy, mode})
+    // → {mode, zeroCopy} as obtained
+    Napi::Value add_udp_xdp_reader(const Napi::CallbackInfo &info)
+    {
+        Napi::Env env = info.Env();
+        if (info.Length() < 1 || !info[0].IsObject())
+            throw Napi::TypeError::New(env, "addUdpXdpReader(options)");
+        Napi::Object out = Napi::Object::New(env);
+        guarded(env, [&] {
+            stream_->add_reader(make_xdp_reader(stream_->thread_pool(), *stream_, info[0].As<Napi::Object>(), out));
+        });
         return out;
     }
 
@@ -445,6 +460,7 @@ void init_recv_stream(Napi::Env env, Napi::Object exports, Module &module)
                                              W::InstanceMethod("addUdpReader", &W::add_udp_reader),
                                              W::InstanceMethod("addPcapFileReader", &W::add_pcap_file_reader),
                                              W::InstanceMethod("addTcpReader", &W::add_tcp_reader),
+                                             W::InstanceMethod("addUdpXdpReader", &W::add_udp_xdp_reader),
                                              W::InstanceMethod("start", &W::start),
                                              W::InstanceMethod("feed", &W::feed),
                                              W::InstanceMethod("finish", &W::finish),

@@ -1,0 +1,135 @@
+#include "addon/xdp_binding.h"
+
+#include <arpa/inet.h>
+
+#include <stdexcept>
+#include <string>
+
+#include "addon/common_binding.h"
+#include "net/endpoint.h"
+#include "xdp/xdp_lib.h"
+#include "xdp/xdp_reader.h"
+
+namespace spead::addon {
+
+namespace {
+
+std::string get_string(const Napi::Object &o, const char *name, const std::string &fallback)
+{
+    const Napi::Value v = o.Get(name);
+    if (v.IsUndefined() || v.IsNull())
+        return fallback;
+    if (!v.IsString())
+        throw std::invalid_argument(std::string(name) + " must be a string");
+    return v.As<Napi::String>();
+}
+
+std::uint32_t get_uint(const Napi::Object &o, const char *name, std::uint32_t fallback)
+{
+    const double d = get_number(o, name, fallback);
+    if (!(d >= 0 && d <= 4294967295.0) || d != double(std::uint64_t(d)))
+        throw std::invalid_argument(std::string(name) + " must be a non-negative integer");
+    return std::uint32_t(d);
+}
+
+std::vector<xdp::FlowKey> get_flows(const Napi::Object &o)
+{
+    const Napi::Value v = o.Get("endpoints");
+    if (!v.IsArray())
+        throw std::invalid_argument("endpoints must be an array of {host, port}");
+    const Napi::Array a = v.As<Napi::Array>();
+    std::vector<xdp::FlowKey> flows;
+    for (std::uint32_t i = 0; i < a.Length(); i++)
+    {
+        const Napi::Value e = a.Get(i);
+        if (!e.IsObject())
+            throw std::invalid_argument("endpoints[" + std::to_string(i) + "] must be {host, port}");
+        const Napi::Object eo = e.As<Napi::Object>();
+        const std::string host = get_string(eo, "host", "");
+        const double port = get_number(eo, "port", -1);
+        if (!(port >= 0 && port <= 65535) || port != double(int(port)))
+            throw std::invalid_argument("endpoints[" + std::to_string(i) + "].port must be an integer from 1 to 65535");
+        const net::Endpoint ep = net::resolve_endpoint(host, int(port), AF_INET);
+        if (ep.family() != AF_INET)
+            throw std::invalid_argument("AF_XDP endpoints are IPv4 only ('" + host + "')");
+        const auto &sin = reinterpret_cast<const sockaddr_in &>(ep.addr);
+        flows.push_back({ntohl(sin.sin_addr.s_addr), std::uint16_t(port)});
+    }
+    return flows;
+}
+
+xdp::XdpMode get_mode(const Napi::Object &o)
+{
+    const std::string m = get_string(o, "mode", "auto");
+    if (m == "auto")
+        return xdp::XdpMode::auto_mode;
+    if (m == "native")
+        return xdp::XdpMode::native;
+    if (m == "generic")
+        return xdp::XdpMode::generic;
+    throw std::invalid_argument("mode must be 'auto', 'native' or 'generic' (got '" + m + "')");
+}
+
+xdp::ZeroCopy get_zero_copy(const Napi::Object &o)
+{
+    const Napi::Value v = o.Get("zeroCopy");
+    if (v.IsUndefined() || v.IsNull())
+        return xdp::ZeroCopy::automatic;
+    if (!v.IsBoolean())
+        throw std::invalid_argument("zeroCopy must be a boolean");
+    return v.As<Napi::Boolean>().Value() ? xdp::ZeroCopy::on : xdp::ZeroCopy::off;
+}
+
+#ifndef SPEAD_HAVE_XDP
+[[noreturn]] void unavailable()
+{
+    std::string reason;
+    xdp::xdp_available(reason);
+    throw std::system_error(ENOSYS, std::generic_category(), "AF_XDP is unavailable: " + reason);
+}
+#endif
+
+Napi::Value xdp_available(const Napi::CallbackInfo &info)
+{
+    std::string reason;
+    const bool ok = xdp::xdp_available(reason);
+    Napi::Object out = Napi::Object::New(info.Env());
+    out.Set("available", ok);
+    out.Set("reason", reason);
+    return out;
+}
+
+} // namespace
+
+std::unique_ptr<recv::Reader> make_xdp_reader(ThreadPool &pool, recv::PacketSink &sink, const Napi::Object &o,
+                                              Napi::Object &info)
+{
+    xdp::XdpReaderOptions options;
+    options.interface = get_string(o, "interface", "");
+    options.queue = get_uint(o, "queue", 0);
+    options.endpoints = get_flows(o);
+    options.frame_size = get_uint(o, "frameSize", options.frame_size);
+    options.frames = get_uint(o, "frames", options.frames);
+    options.max_size = get_uint(o, "maxSize", std::uint32_t(options.max_size));
+    options.mode = get_mode(o);
+    options.zero_copy = get_zero_copy(o);
+    xdp::validate(options);
+#ifdef SPEAD_HAVE_XDP
+    auto reader = std::make_unique<xdp::XdpReader>(pool, sink, options);
+    info.Set("mode", xdp::mode_name(reader->mode()));
+    info.Set("zeroCopy", reader->zero_copy());
+    return reader;
+#else
+    (void) pool;
+    (void) sink;
+    (void) info;
+    unavailable();
+#endif
+}
+
+void init_xdp(Napi::Env env, Napi::Object exports, Module &)
+{
+    exports.Set("xdpAvailable", Napi::Function::New(env, &xdp_available, "xdpAvailable"));
+}
+
+} // namespace spead::addon
