@@ -49,7 +49,7 @@ std::vector<xdp::FlowKey> get_flows(const Napi::Object &o)
         const double port = get_number(eo, "port", -1);
         if (!(port >= 0 && port <= 65535) || port != double(int(port)))
             throw std::invalid_argument("endpoints[" + std::to_string(i) + "].port must be an integer from 1 to 65535");
-        const net::Endpoint ep = net::resolve_endpoint(host, int(port), AF_INET);
+        const net::Endpoint ep = net::resolve_endpoint(host, int(port));
         if (ep.family() != AF_INET)
             throw std::invalid_argument("AF_XDP endpoints are IPv4 only ('" + host + "')");
         const auto &sin = reinterpret_cast<const sockaddr_in &>(ep.addr);

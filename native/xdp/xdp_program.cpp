@@ -320,6 +320,14 @@ void InterfaceProgram::remove_flows(const std::vector<FlowKey> &flows)
     }
 }
 
+void InterfaceProgram::check_queue_free(std::uint32_t queue)
+{
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (queue < MAX_QUEUES && queues_[queue])
+        throw std::system_error(EBUSY, std::generic_category(),
+                                "queue " + std::to_string(queue) + " of " + ifname_ + " already has an AF_XDP reader");
+}
+
 void InterfaceProgram::bind_queue(std::uint32_t queue, int xsk_fd)
 {
     const XdpLib &lib = XdpLib::get();

@@ -66,6 +66,8 @@ public:
     // Directs frames arriving on `queue` to the socket `xsk_fd`.
     void bind_queue(std::uint32_t queue, int xsk_fd);
     void unbind_queue(std::uint32_t queue);
+    // Throws EBUSY if a socket of this process already serves `queue`.
+    void check_queue_free(std::uint32_t queue);
 
 private:
     struct Token

@@ -53,7 +53,10 @@ XdpReader::XdpReader(ThreadPool &pool, recv::PacketSink &sink, const XdpReaderOp
     so.zero_copy = options_.zero_copy;
     // The program first: zero-copy binds need the driver's XDP in place.
     program_ = InterfaceProgram::acquire(ifindex, options_.interface, options_.mode);
+    program_->check_queue_free(options_.queue);
     socket_ = std::make_unique<XskSocket>(so);
+    mode_ = program_->mode();
+    zero_copy_ = socket_->zero_copy();
 
     // Every frame starts out lent to the kernel.
     std::uint32_t idx = 0;
@@ -95,13 +98,7 @@ XdpReader::XdpReader(ThreadPool &pool, recv::PacketSink &sink, const XdpReaderOp
     addrs_.reserve(BATCH);
 }
 
-XdpReader::~XdpReader()
-{
-    stop();
-    if (bound_)
-        program_->unbind_queue(options_.queue);
-    program_->remove_flows(flows_);
-}
+XdpReader::~XdpReader() { stop(); }
 
 void XdpReader::start()
 {
@@ -176,6 +173,16 @@ void XdpReader::stop()
         stopped_ = true;
         watch.swap(watch_);
     }
+    watch.reset(); // after this no handler runs: the socket and the program can go
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!program_)
+        return;
+    if (bound_)
+        program_->unbind_queue(options_.queue);
+    program_->remove_flows(flows_);
+    socket_.reset();
+    program_.reset(); // the last reader on the interface detaches the program
+    membership_.reset();
 }
 
 #endif

@@ -45,8 +45,8 @@ public:
     void stop() override;
     bool lossy() const override { return true; }
 
-    XdpMode mode() const { return program_->mode(); }
-    bool zero_copy() const { return socket_->zero_copy(); }
+    XdpMode mode() const { return mode_; }
+    bool zero_copy() const { return zero_copy_; }
 
 private:
     void on_ready();
@@ -59,6 +59,8 @@ private:
     std::vector<FlowKey> flows_;
     UniqueFd membership_; // holds multicast groups joined, so the NIC accepts them
     bool bound_ = false;
+    XdpMode mode_;
+    bool zero_copy_ = false;
     std::vector<recv::ReceivedPacket> packets_;
     std::vector<std::uint64_t> addrs_;
     std::uint64_t last_dropped_ = 0;

@@ -7,6 +7,8 @@
 #include <sys/socket.h>
 
 #include <cerrno>
+#include <chrono>
+#include <thread>
 #include <stdexcept>
 #include <system_error>
 
@@ -60,8 +62,17 @@ XskSocket::XskSocket(const XskOptions &o)
             sc.bind_flags |= XDP_ZEROCOPY;
         else if (o.zero_copy == ZeroCopy::off)
             sc.bind_flags |= XDP_COPY;
-        ret = lib_.socket_create(&xsk_, o.interface.c_str(), o.queue, umem_, o.rx ? &rx : nullptr,
-                                 o.tx ? &tx : nullptr, &sc);
+        // A socket closed just before on the same queue is released by the
+        // kernel asynchronously (deferred work), so the queue may still be busy
+        // for a moment: retry EBUSY briefly before reporting it.
+        for (int attempt = 0;; attempt++)
+        {
+            ret = lib_.socket_create(&xsk_, o.interface.c_str(), o.queue, umem_, o.rx ? &rx : nullptr,
+                                     o.tx ? &tx : nullptr, &sc);
+            if (ret != -EBUSY || attempt >= 50)
+                break;
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
         if (ret)
         {
             std::string what = "binding an AF_XDP socket to " + o.interface + " queue " + std::to_string(o.queue)
