@@ -31,7 +31,7 @@ export * as send from './send';
 export { HeapEncoder } from './heap-encoder';
 export { HeapDecoder } from './heap-decoder';
 export { xdpAvailable } from './xdp';
-export type { XdpMode, XdpInfo, UdpXdpReaderOptions } from './xdp';
+export type { XdpMode, XdpInfo, UdpXdpReaderOptions, UdpXdpStreamOptions } from './xdp';
 
 /** Facts about the native build (compiler, limits). */
 export const buildInfo: {

@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 
-import type { UdpXdpReaderOptions, XdpInfo } from './xdp';
+import type { UdpXdpReaderOptions, UdpXdpStreamOptions, XdpInfo } from './xdp';
 
 /** Must equal SPEAD_ABI_VERSION in native/addon/bindings.h. */
 const EXPECTED_ABI_VERSION = 3;
@@ -46,10 +46,10 @@ export interface NativeAddon {
     allowImmediate: boolean[],
   ) => NativeSendHeap;
   SendStream: new (
-    kind: 'udp' | 'tcp',
+    kind: 'udp' | 'tcp' | 'udp_xdp',
     endpoints: Array<{ host: string; port: number }>,
     config: NativeSendConfig,
-    options: NativeUdpOptions,
+    options: NativeUdpOptions | UdpXdpStreamOptions,
     onComplete: () => void,
     threadPool?: NativeThreadPool,
   ) => NativeSendStream;
@@ -94,6 +94,8 @@ export interface NativeSendStream {
   setCntSequence(next: number, step: number): void;
   readonly numSubstreams: number;
   readonly inFlight: number;
+  /** Set on 'udp_xdp' streams: what the AF_XDP socket obtained. */
+  readonly xdp?: { zeroCopy: boolean; sourcePort: number };
   setRef(ref: boolean): void;
   close(): void;
 }

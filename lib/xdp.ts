@@ -47,3 +47,29 @@ export interface XdpInfo {
 export function xdpAvailable(): { available: boolean; reason: string } {
   return native.xdpAvailable();
 }
+
+/** Options of `send.UdpXdpStream`. */
+export interface UdpXdpStreamOptions {
+  /** The network interface, by name. */
+  interface: string;
+  /** The NIC queue whose TX ring to use. Default 0. */
+  queue?: number;
+  /**
+   * Destination MAC for every endpoint. Default: the group's MAC for multicast,
+   * else the kernel's neighbour (ARP) entry for the address, which must exist
+   * (an address off the link needs the gateway's MAC here).
+   */
+  destMac?: string;
+  /** Source IPv4 address. Default: the interface's. */
+  sourceAddress?: string;
+  /** Source UDP port. Default 0: a port reserved through an ordinary socket. */
+  sourcePort?: number;
+  /** IPv4 TTL. Default 64. */
+  ttl?: number;
+  /** UMEM frame size, 2048 or 4096: the largest frame sent. Default 4096. */
+  frameSize?: number;
+  /** UMEM frames (a power of two). Default 4096. */
+  frames?: number;
+  /** `true`: zero-copy or fail; `false`: copy mode; unset: whatever the driver offers. */
+  zeroCopy?: boolean;
+}

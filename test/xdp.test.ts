@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { execFile, execFileSync } from 'child_process';
+import { execFile, execFileSync, spawn } from 'child_process';
 import * as dgram from 'dgram';
 import * as path from 'path';
 import { decodePacket, recv, send, xdpAvailable } from '../lib/index';
@@ -30,6 +30,49 @@ function sendFromNamespace(...args: Array<string | number>): Promise<void> {
   });
 }
 
+/** Starts a receiver child in the namespace; resolves with its result once its stream ends. */
+async function receiveInNamespace(size: number, xdpInterface?: string): Promise<() => Promise<{ cnts: number[]; ok: boolean; packets: number }>> {
+  const args = [CHILD, 'recv', TX_ADDR, String(PORT), String(size), ...(xdpInterface ? [xdpInterface] : [])];
+  const child = spawn('ip', ['netns', 'exec', NS, process.execPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('ready\n')) resolve();
+    });
+    child.on('exit', () => reject(new Error(`receiver exited early: ${err}`)));
+  });
+  const done = new Promise<{ cnts: number[]; ok: boolean; packets: number }>((resolve, reject) => {
+    const timer = setTimeout(() => child.kill(), 15000);
+    child.on('exit', () => {
+      clearTimeout(timer);
+      const line = out.split('\n').find((l) => l.startsWith('{'));
+      if (line) resolve(JSON.parse(line) as { cnts: number[]; ok: boolean; packets: number });
+      else reject(new Error(`receiver gave no result: ${err}`));
+    });
+  });
+  return () => done;
+}
+
+/** Has the kernel resolve `address` on the veth (one datagram to the discard port), then waits for the ARP entry. */
+async function resolveNeighbour(address: string): Promise<void> {
+  const socket = dgram.createSocket('udp4');
+  await new Promise<void>((resolve, reject) => socket.send(Buffer.from('arp'), 9, address, (e) => (e ? reject(e) : resolve())));
+  socket.close();
+  for (let i = 0; i < 100; i++) {
+    if (ip('neigh', 'show', address, 'dev', RX_IF).match(/lladdr/)) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`the kernel did not resolve ${address}`);
+}
+
+async function sendPatternHeaps(tx: send.SendStream, n: number, size: number): Promise<void> {
+  for (let i = 1; i <= n; i++) await tx.sendHeap(patternHeap(size, i).heap, { cnt: i });
+  for (let i = 0; i < 3; i++) await tx.sendHeap(endHeap(), { cnt: 1000 + i });
+}
+
 /** The packets spead's packetiser makes for heaps 1…n of `size` bytes and one end heap. */
 async function expectedPackets(n: number, size: number): Promise<number> {
   const bytes = new send.BytesStream({ maxPacketSize: 1472 });
@@ -51,7 +94,7 @@ function checkHeaps(heaps: recv.Heap[], n: number, size: number): void {
   for (const h of heaps) expect(item(h).equals(Buffer.from(patternHeap(size, h.cnt).data)), `heap ${h.cnt}`).to.equal(true);
 }
 
-describe('AF_XDP receive over a veth pair the test creates', function () {
+describe('AF_XDP over a veth pair the test creates', function () {
   this.timeout(30000);
 
   before(function () {
@@ -167,5 +210,55 @@ describe('AF_XDP receive over a veth pair the test creates', function () {
     const got = collect(rx);
     await sendFromNamespace('stream', RX_ADDR, PORT, 20, 2000);
     checkHeaps(await got, 20, 2000);
+  });
+
+  describe('send', () => {
+    let peerMac = '';
+
+    before(() => {
+      peerMac = (JSON.parse(ip('-n', NS, '-j', 'link', 'show', 'dev', TX_IF)) as Array<{ address: string }>)[0].address;
+    });
+
+    it('UdpXdpStream → a kernel UDP reader: every heap arrives intact', async () => {
+      const result = await receiveInNamespace(5000);
+      const tx = new send.UdpXdpStream([{ host: TX_ADDR, port: PORT }], { maxPacketSize: 1472, rate: 500e6 }, { interface: RX_IF, destMac: peerMac });
+      expect(tx.zeroCopy).to.equal(false);
+      expect(tx.sourcePort).to.be.above(0);
+      await sendPatternHeaps(tx, 200, 5000);
+      tx.destroy();
+      const r = await result();
+      expect(r.cnts).to.deep.equal(Array.from({ length: 200 }, (_, i) => i + 1));
+      expect(r.ok).to.equal(true);
+      expect(r.packets).to.equal(await expectedPackets(200, 5000));
+    });
+
+    it('UdpXdpStream → an AF_XDP reader: kernel bypass at both ends, the MAC taken from the neighbour table', async () => {
+      await resolveNeighbour(TX_ADDR);
+      const result = await receiveInNamespace(3000, TX_IF);
+      const tx = new send.UdpXdpStream([{ host: TX_ADDR, port: PORT }], { maxPacketSize: 1472, rate: 500e6 }, { interface: RX_IF });
+      await sendPatternHeaps(tx, 100, 3000);
+      tx.destroy();
+      const r = await result();
+      expect(r.cnts).to.deep.equal(Array.from({ length: 100 }, (_, i) => i + 1));
+      expect(r.ok).to.equal(true);
+    });
+
+    it('refuses what it cannot send, clearly', async () => {
+      const make = (o: Partial<send.UdpXdpStreamOptions>, host = TX_ADDR) => () =>
+        new send.UdpXdpStream([{ host, port: PORT }], {}, { interface: RX_IF, destMac: peerMac, ...o } as send.UdpXdpStreamOptions);
+      expect(make({ interface: 'spead-no-such' })).to.throw(/no network interface named 'spead-no-such'/).with.property('code', 'ENODEV');
+      expect(make({ destMac: 'zz:00' })).to.throw(/not a MAC address/);
+      expect(make({ frameSize: 3000 })).to.throw(/frameSize must be 2048 or 4096/);
+      expect(make({ ttl: 0 })).to.throw(/ttl/);
+      expect(make({ destMac: undefined }, '10.214.9.77')).to.throw(/no neighbour \(ARP\) entry for 10\.214\.9\.77/).with.property('code', 'EHOSTUNREACH');
+      expect(make({ zeroCopy: true })).to.throw(/zero-copy/);
+      // A packet larger than a frame fails its heap with EMSGSIZE; the stream goes on.
+      const tx = new send.UdpXdpStream([{ host: TX_ADDR, port: PORT }], { maxPacketSize: 8000 }, { interface: RX_IF, destMac: peerMac, frameSize: 2048 });
+      let error: NodeJS.ErrnoException | undefined;
+      await tx.sendHeap(patternHeap(6000, 1).heap).catch((e: NodeJS.ErrnoException) => (error = e));
+      expect(error?.code).to.equal('EMSGSIZE');
+      await tx.sendHeap(patternHeap(100, 2).heap);
+      tx.destroy();
+    });
   });
 });

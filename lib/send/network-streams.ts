@@ -5,6 +5,7 @@
 import { native, NativeSendStream } from '../native';
 import { StreamConfig, StreamConfigInit } from './config';
 import { PreparedGroup, SendStream, systemError } from './stream';
+import type { UdpXdpStreamOptions } from '../xdp';
 
 /** A destination: one per substream. */
 export interface Endpoint {
@@ -51,7 +52,7 @@ abstract class NativeStream extends SendStream {
   protected readonly handle: NativeSendStream;
   private readonly pendingGroups = new Map<number, Pending>();
 
-  protected constructor(kind: 'udp' | 'tcp', endpoints: Endpoint[], config: StreamConfig | StreamConfigInit, options: UdpStreamOptions & { bufferSize?: number }) {
+  protected constructor(kind: 'udp' | 'tcp' | 'udp_xdp', endpoints: Endpoint[], config: StreamConfig | StreamConfigInit, options: UdpStreamOptions | UdpXdpStreamOptions) {
     super(config);
     checkEndpoints(endpoints);
     const c = this.config;
@@ -125,6 +126,34 @@ abstract class NativeStream extends SendStream {
 export class UdpStream extends NativeStream {
   constructor(endpoints: Endpoint[], config: StreamConfig | StreamConfigInit = {}, options: UdpStreamOptions = {}) {
     super('udp', endpoints, config, options);
+  }
+}
+
+/**
+ * Sends heaps over UDP through AF_XDP (beyond spead2): each packet is written
+ * with its Ethernet/IPv4/UDP headers straight into a UMEM frame and put on the
+ * TX ring of `interface` queue `queue`, bypassing the kernel's UDP stack.
+ * Endpoints are IPv4; packets must fit a frame (`maxPacketSize` ≤ frameSize −
+ * 42). Needs CAP_NET_RAW/CAP_NET_ADMIN (or root) and libxdp; fails with
+ * `code: 'ENOSYS'` where it is missing.
+ *
+ * @example
+ * const tx = new send.UdpXdpStream([{ host: '239.10.0.1', port: 7148 }], { rate: 10e9 }, { interface: 'eth1' });
+ */
+export class UdpXdpStream extends NativeStream {
+  constructor(endpoints: Endpoint[], config: StreamConfig | StreamConfigInit = {}, options: UdpXdpStreamOptions) {
+    if (typeof options?.interface !== 'string' || options.interface === '') throw new TypeError('interface must name a network interface');
+    super('udp_xdp', endpoints, config, options);
+  }
+
+  /** Whether the socket runs in zero-copy mode. */
+  get zeroCopy(): boolean {
+    return this.handle.xdp?.zeroCopy ?? false;
+  }
+
+  /** The UDP source port of the packets. */
+  get sourcePort(): number {
+    return this.handle.xdp?.sourcePort ?? 0;
   }
 }
 

@@ -5,6 +5,7 @@
 #include "addon/common_binding.h"
 #include "addon/inproc_binding.h"
 #include "addon/notifier.h"
+#include "addon/xdp_binding.h"
 #include "protocol/packet_decoder.h"
 #include "protocol/packet_generator.h"
 #include "send/stream.h"
@@ -184,6 +185,15 @@ public:
                 return;
             }
             std::unique_ptr<send::Writer> writer;
+            if (kind == "udp_xdp")
+            {
+                Napi::Object xdp_info = Napi::Object::New(env);
+                writer = make_xdp_writer(eps, opts, xdp_info);
+                Value().Set("xdp", xdp_info);
+                stream_ = std::make_unique<send::Stream>(config, pool, std::move(writer));
+                init_notifier(env, info[4].As<Napi::Function>());
+                return;
+            }
             if (kind != "udp")
                 throw std::invalid_argument("unknown send stream kind " + kind);
             std::vector<net::Endpoint> endpoints;

@@ -8,7 +8,9 @@
 #include "addon/common_binding.h"
 #include "net/endpoint.h"
 #include "xdp/xdp_lib.h"
+#include "net/interface.h"
 #include "xdp/xdp_reader.h"
+#include "xdp/xdp_writer.h"
 
 namespace spead::addon {
 
@@ -32,9 +34,8 @@ std::uint32_t get_uint(const Napi::Object &o, const char *name, std::uint32_t fa
     return std::uint32_t(d);
 }
 
-std::vector<xdp::FlowKey> get_flows(const Napi::Object &o)
+std::vector<xdp::FlowKey> get_flows(const Napi::Value &v)
 {
-    const Napi::Value v = o.Get("endpoints");
     if (!v.IsArray())
         throw std::invalid_argument("endpoints must be an array of {host, port}");
     const Napi::Array a = v.As<Napi::Array>();
@@ -107,7 +108,7 @@ std::unique_ptr<recv::Reader> make_xdp_reader(ThreadPool &pool, recv::PacketSink
     xdp::XdpReaderOptions options;
     options.interface = get_string(o, "interface", "");
     options.queue = get_uint(o, "queue", 0);
-    options.endpoints = get_flows(o);
+    options.endpoints = get_flows(o.Get("endpoints"));
     options.frame_size = get_uint(o, "frameSize", options.frame_size);
     options.frames = get_uint(o, "frames", options.frames);
     options.max_size = get_uint(o, "maxSize", std::uint32_t(options.max_size));
@@ -122,6 +123,43 @@ std::unique_ptr<recv::Reader> make_xdp_reader(ThreadPool &pool, recv::PacketSink
 #else
     (void) pool;
     (void) sink;
+    (void) info;
+    unavailable();
+#endif
+}
+
+std::unique_ptr<send::Writer> make_xdp_writer(const Napi::Array &endpoints, const Napi::Object &o, Napi::Object &info)
+{
+    xdp::XdpWriterOptions options;
+    options.interface = get_string(o, "interface", "");
+    options.queue = get_uint(o, "queue", 0);
+    for (const xdp::FlowKey &k : get_flows(endpoints))
+        options.endpoints.push_back({k.address, k.port});
+    const std::string mac = get_string(o, "destMac", "");
+    if (!mac.empty())
+        options.dest_mac = net::parse_mac(mac);
+    const std::string source = get_string(o, "sourceAddress", "");
+    if (!source.empty())
+    {
+        in_addr a{};
+        if (inet_pton(AF_INET, source.c_str(), &a) != 1)
+            throw std::invalid_argument("sourceAddress '" + source + "' is not an IPv4 address");
+        options.source_address = ntohl(a.s_addr);
+    }
+    const std::uint32_t port = get_uint(o, "sourcePort", 0);
+    if (port > 65535)
+        throw std::invalid_argument("sourcePort must be from 0 to 65535");
+    options.source_port = std::uint16_t(port);
+    options.ttl = int(get_uint(o, "ttl", 64));
+    options.frame_size = get_uint(o, "frameSize", options.frame_size);
+    options.frames = get_uint(o, "frames", options.frames);
+    options.zero_copy = get_zero_copy(o);
+#ifdef SPEAD_HAVE_XDP
+    auto writer = std::make_unique<xdp::XdpWriter>(options);
+    info.Set("zeroCopy", writer->zero_copy());
+    info.Set("sourcePort", writer->source_port());
+    return writer;
+#else
     (void) info;
     unavailable();
 #endif

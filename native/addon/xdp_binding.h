@@ -8,6 +8,7 @@
 
 #include "common/thread_pool.h"
 #include "recv/reader.h"
+#include "send/writer.h"
 
 namespace spead::addon {
 
@@ -17,5 +18,10 @@ namespace spead::addon {
 std::unique_ptr<recv::Reader> make_xdp_reader(ThreadPool &pool, recv::PacketSink &sink, const Napi::Object &options,
                                               Napi::Object &info);
 
+// Builds an AF_XDP writer from JS endpoints [{host, port}] and options
+// {interface, queue, destMac, sourceAddress, sourcePort, ttl, frameSize,
+// frames, zeroCopy}; `info` receives {zeroCopy, sourcePort}.
+std::unique_ptr<send::Writer> make_xdp_writer(const Napi::Array &endpoints, const Napi::Object &options,
+                                              Napi::Object &info);
 
 } // namespace spead::addon

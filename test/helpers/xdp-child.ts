@@ -3,10 +3,13 @@
  *   node xdp-child.js stream <host> <port> <heaps> <size>   spead's UdpStream (nogso: without UDP GSO)
  *   node xdp-child.js plain  <host> <port> <heaps> <size>   node:dgram, one datagram per packet
  *   node xdp-child.js other  <host> <port> <count>          non-SPEAD datagrams to another port
+ *   node xdp-child.js recv   <host> <port> <size> [xdp-interface]
+ *     receives (with a UDP reader, or an AF_XDP reader on the interface), prints
+ *     "ready", then {"cnts": [...], "ok": bool, "packets": n} once the stream ends
  * Heap i (1…heaps) is patternHeap(size, i) with cnt i; then three end heaps.
  */
 import * as dgram from 'dgram';
-import { decodePacket, send } from '../../lib/index';
+import { decodePacket, recv, send } from '../../lib/index';
 import { endHeap, patternHeap } from './heaps';
 
 async function plain(host: string, port: number, heaps: number, size: number): Promise<void> {
@@ -27,7 +30,22 @@ async function main(): Promise<void> {
   const [mode, host, portText, countText, sizeText] = process.argv.slice(2);
   const port = Number(portText);
   const count = Number(countText);
-  if (mode === 'stream' || mode === 'nogso') {
+  if (mode === 'recv') {
+    const [, , , size, iface] = process.argv.slice(2);
+    const stream = new recv.Stream();
+    if (iface) stream.addUdpXdpReader({ interface: iface, endpoints: [{ host, port }] });
+    else stream.addUdpReader({ host, port });
+    process.stdout.write('ready\n');
+    const cnts: number[] = [];
+    let ok = true;
+    for await (const h of stream) {
+      const heap = h as recv.Heap;
+      const value = Buffer.from(heap.getItems()[0].value);
+      ok = ok && value.equals(Buffer.from(patternHeap(Number(size), heap.cnt).data));
+      cnts.push(heap.cnt);
+    }
+    process.stdout.write(JSON.stringify({ cnts, ok, packets: stream.stats.get('packets') }) + '\n');
+  } else if (mode === 'stream' || mode === 'nogso') {
     const stream = new send.UdpStream([{ host, port }], { rate: 200e6, maxPacketSize: 1472 }, { gso: mode === 'stream' });
     for (let i = 1; i <= count; i++) await stream.sendHeap(patternHeap(Number(sizeText), i).heap, { cnt: i });
     for (let i = 0; i < 3; i++) await stream.sendHeap(endHeap(), { cnt: 1000 + i }); // UDP: say it thrice

@@ -1,0 +1,197 @@
+#include "xdp/xdp_writer.h"
+
+#ifdef SPEAD_HAVE_XDP
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <stdexcept>
+#include <system_error>
+
+#include "common/system_error.h"
+#include "net/interface.h"
+
+namespace spead::xdp {
+
+namespace {
+
+constexpr std::uint32_t SUBMIT_BATCH = 64;
+
+std::string dotted(std::uint32_t address)
+{
+    in_addr a{};
+    a.s_addr = htonl(address);
+    char buf[INET_ADDRSTRLEN] = {};
+    inet_ntop(AF_INET, &a, buf, sizeof(buf));
+    return buf;
+}
+
+} // namespace
+
+XdpWriter::XdpWriter(const XdpWriterOptions &o)
+{
+    if (o.interface.empty())
+        throw std::invalid_argument("an AF_XDP stream needs an interface name");
+    if (o.endpoints.empty())
+        throw std::invalid_argument("an AF_XDP stream needs at least one endpoint");
+    if (o.ttl < 1 || o.ttl > 255)
+        throw std::invalid_argument("ttl must be from 1 to 255");
+    net::interface_index(o.interface); // ENODEV, naming it, before anything else
+    const net::MacAddress src_mac = net::interface_mac(o.interface);
+    std::uint32_t src_addr = 0;
+    if (o.source_address)
+        src_addr = *o.source_address;
+    else if (auto a = net::interface_ipv4(o.interface))
+        src_addr = *a;
+    else
+        throw std::invalid_argument("interface " + o.interface + " has no IPv4 address; pass sourceAddress");
+
+    source_port_ = o.source_port;
+    if (source_port_ == 0)
+    {
+        // Reserve a port the kernel will not hand out while this stream lives.
+        port_holder_.reset(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+        if (!port_holder_)
+            throw_errno("socket");
+        sockaddr_in sin{};
+        sin.sin_family = AF_INET;
+        sin.sin_addr.s_addr = htonl(src_addr);
+        socklen_t len = sizeof(sin);
+        if (::bind(port_holder_.get(), reinterpret_cast<sockaddr *>(&sin), len) != 0
+            || ::getsockname(port_holder_.get(), reinterpret_cast<sockaddr *>(&sin), &len) != 0)
+            throw_errno("reserving a source port on " + dotted(src_addr));
+        source_port_ = ntohs(sin.sin_port);
+    }
+
+    for (const net::Ipv4Endpoint &ep : o.endpoints)
+    {
+        if (ep.port == 0)
+            throw std::invalid_argument("AF_XDP endpoints need a port");
+        net::UdpFrameSpec spec;
+        spec.src_mac = src_mac;
+        spec.src = {src_addr, source_port_};
+        spec.dst = ep;
+        spec.ttl = std::uint8_t(o.ttl);
+        if (o.dest_mac)
+            spec.dst_mac = *o.dest_mac;
+        else if (net::is_ipv4_multicast(ep.address))
+            spec.dst_mac = net::multicast_mac(ep.address);
+        else if (auto mac = net::neighbour_mac(o.interface, ep.address))
+            spec.dst_mac = *mac;
+        else
+            throw std::system_error(EHOSTUNREACH, std::generic_category(),
+                                    "no neighbour (ARP) entry for " + dotted(ep.address) + " on " + o.interface
+                                        + ": reach it once through the kernel (ping), or pass destMac (the "
+                                          "gateway's MAC for an address off the link)");
+        specs_.push_back(spec);
+    }
+
+    XskOptions so;
+    so.interface = o.interface;
+    so.queue = o.queue;
+    so.frame_size = o.frame_size;
+    so.frames = o.frames;
+    so.rx = false;
+    so.tx = true;
+    so.zero_copy = o.zero_copy;
+    socket_ = std::make_unique<XskSocket>(so);
+    free_.reserve(socket_->frames());
+    for (std::uint32_t i = 0; i < socket_->frames(); i++)
+        free_.push_back(std::uint64_t(i) * socket_->frame_size());
+}
+
+void XdpWriter::reap()
+{
+    std::uint32_t idx = 0;
+    const std::uint32_t n = xsk_ring_cons__peek(&socket_->comp, socket_->frames(), &idx);
+    for (std::uint32_t i = 0; i < n; i++)
+        free_.push_back(*xsk_ring_cons__comp_addr(&socket_->comp, idx + i));
+    xsk_ring_cons__release(&socket_->comp, n);
+    outstanding_ -= n;
+}
+
+int XdpWriter::kick()
+{
+    if (::sendto(socket_->fd(), nullptr, 0, MSG_DONTWAIT, nullptr, 0) >= 0)
+        return 0;
+    // Busy or out of buffers: the kernel takes the rest on the next kick.
+    if (errno == EAGAIN || errno == EBUSY || errno == ENOBUFS || errno == EINTR)
+        return 0;
+    return errno;
+}
+
+std::uint64_t XdpWriter::take_frame()
+{
+    while (free_.empty())
+    {
+        reap();
+        if (!free_.empty())
+            break;
+        kick();
+        reap();
+        if (free_.empty())
+        {
+            pollfd p{socket_->fd(), POLLOUT, 0};
+            ::poll(&p, 1, 1);
+        }
+    }
+    const std::uint64_t addr = free_.back();
+    free_.pop_back();
+    return addr;
+}
+
+void XdpWriter::send(const std::vector<iovec> &pieces, const std::vector<send::OutPacket> &packets,
+                     std::vector<int> &errors)
+{
+    XskSocket &s = *socket_;
+    std::uint32_t pending = 0;          // on the TX ring, not yet kicked
+    std::size_t first_pending = 0;      // the first packet of those
+    auto flush = [&](std::size_t upto) {
+        if (pending == 0)
+            return;
+        xsk_ring_prod__submit(&s.tx, pending);
+        outstanding_ += pending;
+        if (const int err = kick())
+            for (std::size_t j = first_pending; j < upto; j++)
+                if (errors[j] == 0)
+                    errors[j] = err;
+        pending = 0;
+    };
+    for (std::size_t i = 0; i < packets.size(); i++)
+    {
+        const send::OutPacket &p = packets[i];
+        if (p.size + net::udp_frame_header_size > s.frame_size())
+        {
+            errors[i] = EMSGSIZE; // a frame holds at most frame_size bytes
+            continue;
+        }
+        const std::uint64_t addr = take_frame();
+        net::UdpFrameSpec &spec = specs_[p.substream < specs_.size() ? p.substream : 0];
+        spec.ip_id = ip_id_++;
+        const std::size_t len =
+            net::build_udp_frame(spec, &pieces[p.first_piece], p.n_pieces, s.frame(addr), s.frame_size());
+        std::uint32_t idx = 0;
+        while (xsk_ring_prod__reserve(&s.tx, 1, &idx) != 1)
+        {
+            flush(i);
+            reap();
+        }
+        if (pending == 0)
+            first_pending = i;
+        xdp_desc *d = xsk_ring_prod__tx_desc(&s.tx, idx);
+        d->addr = addr;
+        d->len = std::uint32_t(len);
+        d->options = 0;
+        if (++pending == SUBMIT_BATCH)
+            flush(i + 1);
+    }
+    flush(packets.size());
+    reap();
+}
+
+} // namespace spead::xdp
+
+#endif
