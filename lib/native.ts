@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 /** Must equal SPEAD_ABI_VERSION in native/addon/bindings.h. */
-const EXPECTED_ABI_VERSION = 2;
+const EXPECTED_ABI_VERSION = 3;
 
 /** What the addon exports, as TypeScript sees it. */
 export interface NativeAddon {

@@ -6,7 +6,7 @@
 
 // Bumped whenever the JS-facing native interface changes, so that lib/native.ts
 // can tell a stale build from the current one.
-#define SPEAD_ABI_VERSION 2
+#define SPEAD_ABI_VERSION 3
 
 namespace spead::addon {
 
@@ -17,6 +17,7 @@ void init_recv_stream(Napi::Env env, Napi::Object exports, Module &module);
 void init_send(Napi::Env env, Napi::Object exports, Module &module);
 void init_bench(Napi::Env env, Napi::Object exports, Module &module);
 void init_net(Napi::Env env, Napi::Object exports, Module &module);
+void init_ibv(Napi::Env env, Napi::Object exports, Module &module);
 
 inline constexpr Initializer all_initializers[] = {
     init_info,
@@ -26,6 +27,7 @@ inline constexpr Initializer all_initializers[] = {
     init_send,
     init_bench,
     init_net,
+    init_ibv,
 };
 
 } // namespace spead::addon

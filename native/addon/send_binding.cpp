@@ -3,6 +3,7 @@
 // HeapEncoder and InprocStream.
 #include "addon/bindings.h"
 #include "addon/common_binding.h"
+#include "addon/ibv_options.h"
 #include "addon/inproc_binding.h"
 #include "addon/notifier.h"
 #include "protocol/packet_decoder.h"
@@ -184,6 +185,12 @@ public:
                 return;
             }
             std::unique_ptr<send::Writer> writer;
+            if (kind == "udp_ibv")
+            {
+                stream_ = std::make_unique<send::Stream>(config, pool, make_udp_ibv_writer(env, eps, opts, config));
+                init_notifier(env, info[4].As<Napi::Function>());
+                return;
+            }
             if (kind != "udp")
                 throw std::invalid_argument("unknown send stream kind " + kind);
             std::vector<net::Endpoint> endpoints;
