@@ -24,7 +24,7 @@ const USAGE = `Usage: spead-recv [options] [host]:<port> [[host]:<port> ...]
   --bind ADDR              interface address (IPv4 multicast: join on it)
   --packet N               largest packet accepted (9200)
   --ibv                    receive with ibverbs (needs --bind; all sources of a stream in one reader)
-  --ibv-vector N           ibverbs completion vector, -1 to busy-poll (0)
+  --ibv-vector N           ibverbs completion vector; --ibv-vector=-1 busy-polls (0)
   --ibv-max-poll N         ibverbs polls before sleeping (10)
   --buffer N               socket buffer size (8 MiB)
   --max-heaps N            live heaps per substream (4) [spead2: --concurrent-heaps]
@@ -122,21 +122,31 @@ async function main(): Promise<number> {
     maxPoll: parseCount('ibv-max-poll', str(cl, 'ibv-max-poll'), 10, 1),
   };
   const groups = pcap !== undefined ? [[]] : flag(cl, 'joint') ? [endpoints] : endpoints.map((e) => [e]);
-  const streams = groups.map((eps) => {
-    const s = new Stream(config, ring);
-    s.on('warning', (w: string) => process.stderr.write(`warning: ${w}\n`));
+  const addReaders = (s: Stream, eps: typeof endpoints): void => {
     if (pcap !== undefined) s.addPcapFileReader(pcap, { filter: str(cl, 'filter') });
     if (ibv) {
       s.addUdpIbvReader({ ...ibvOptions, endpoints: eps.map((ep) => ({ host: ep.host, port: ep.port })) });
-      return s;
+      return;
     }
     for (const ep of eps) {
       const host = ep.host || (readerOptions.interfaceAddress ?? '');
       if (flag(cl, 'tcp')) s.addTcpReader({ host, port: ep.port }, { maxSize: str(cl, 'packet') !== undefined ? readerOptions.maxSize : 65536 });
       else s.addUdpReader({ host, port: ep.port }, readerOptions);
     }
-    return s;
-  });
+  };
+  const streams: Stream[] = [];
+  try {
+    for (const eps of groups) {
+      const s = new Stream(config, ring);
+      streams.push(s);
+      s.on('warning', (w: string) => process.stderr.write(`warning: ${w}\n`));
+      addReaders(s, eps);
+    }
+  } catch (e) {
+    // A reader that cannot be made ends the tool: the streams made so far must not keep it running.
+    for (const s of streams) s.destroy();
+    throw e;
+  }
   process.once('SIGINT', () => streams.forEach((s) => s.stop()));
 
   const counters = { heaps: 0, bytes: 0, incomplete: 0, dropped: 0 };

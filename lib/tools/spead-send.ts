@@ -35,7 +35,7 @@ const USAGE = `Usage: spead-send [options] <host>:<port> [<host>:<port> ...]
   --ttl N                  multicast TTL (1)
   --bind ADDR              IPv4 multicast: outgoing interface
   --ibv                    send with ibverbs (IPv4 multicast; needs --bind)
-  --ibv-vector N           ibverbs completion vector, -1 to busy-poll (0)
+  --ibv-vector N           ibverbs completion vector; --ibv-vector=-1 busy-polls (0)
   --ibv-max-poll N         ibverbs polls before sleeping (10)
   --group-mode MODE        serial or round-robin, with --batch (serial)
   --batch N                heaps per sendHeaps call (1)
