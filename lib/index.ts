@@ -26,6 +26,8 @@ export { ThreadPool } from './thread-pool';
 export { MemoryAllocator, MmapAllocator, MemoryPool } from './memory';
 export type { Allocator, MemoryPoolStats } from './memory';
 export { InprocQueue } from './inproc';
+export { ibvAvailable } from './ibv';
+export type { IbvAvailability } from './ibv';
 export * as recv from './recv';
 export * as send from './send';
 export { HeapEncoder } from './heap-encoder';

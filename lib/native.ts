@@ -46,10 +46,10 @@ export interface NativeAddon {
     allowImmediate: boolean[],
   ) => NativeSendHeap;
   SendStream: new (
-    kind: 'udp' | 'tcp' | 'udp_xdp',
+    kind: 'udp' | 'tcp' | 'udp_ibv' | 'udp_xdp',
     endpoints: Array<{ host: string; port: number }>,
     config: NativeSendConfig,
-    options: NativeUdpOptions | UdpXdpStreamOptions,
+    options: NativeUdpOptions | NativeUdpIbvSendOptions | UdpXdpStreamOptions,
     onComplete: () => void,
     threadPool?: NativeThreadPool,
   ) => NativeSendStream;
@@ -62,6 +62,8 @@ export interface NativeAddon {
     maxPacketSize: number,
   ): Buffer;
   inprocPush(queue: NativeInprocQueue, packets: Uint8Array): number;
+  /** native/addon/ibv_options.cpp: whether ibverbs can be used (library and a device), and why not. */
+  ibvAvailable(): { available: boolean; reason: string };
   /** Bench only: a plain sendmmsg/recvmmsg loop over loopback. */
   benchUdpCeiling(packetSize: number, seconds: number): { sent: number; received: number; seconds: number };
 }
@@ -86,6 +88,26 @@ export interface NativeUdpOptions {
   ttl?: number;
   interfaceAddress?: string;
   interfaceIndex?: number;
+}
+
+/** SendStream('udp_ibv') options (native/addon/ibv_options.cpp). */
+export interface NativeUdpIbvSendOptions {
+  interfaceAddress?: string;
+  bufferSize?: number;
+  ttl?: number;
+  compVector?: number;
+  maxPoll?: number;
+  memoryRegions?: Array<ArrayBuffer | ArrayBufferView>;
+}
+
+/** addUdpIbvReader options (native/addon/ibv_options.cpp). */
+export interface NativeUdpIbvReaderOptions {
+  endpoints: Array<{ host: string; port: number }>;
+  interfaceAddress?: string;
+  bufferSize?: number;
+  maxSize?: number;
+  compVector?: number;
+  maxPoll?: number;
 }
 
 export interface NativeSendStream {
@@ -165,6 +187,7 @@ export interface NativeRecvStream {
     options: { maxSize?: number; bufferSize?: number; interfaceAddress?: string; interfaceIndex?: number; gro?: boolean },
   ): { port: number; warnings: string[] };
   addUdpXdpReader(options: UdpXdpReaderOptions): XdpInfo;
+  addUdpIbvReader(options: NativeUdpIbvReaderOptions): void;
   start(): void;
   feed(bytes: Uint8Array): { heaps: NativeHeap[]; consumed: number; error?: string };
   finish(): { heaps: NativeHeap[] };

@@ -6,6 +6,7 @@
  * where it is counted too — memory never grows without bound.
  */
 import type { Readable as NodeReadable } from 'stream';
+import { isIPv4 } from 'net';
 import * as rs from 'readable-stream';
 import type { InprocQueue } from '../inproc';
 import { native, NativeHeap, NativeRecvConfig, NativeRecvStream } from '../native';
@@ -51,6 +52,34 @@ export interface UdpReaderOptions {
   /** Let the kernel coalesce datagrams (UDP GRO) where it can; they are split again here. Default true. */
   gro?: boolean;
 }
+
+/** Options of `addUdpIbvReader` (spead2's `UdpIbvConfig`), with spead2's defaults. */
+export interface UdpIbvReaderOptions {
+  /** IPv4 endpoints to receive: multicast groups (joined) or unicast addresses of the interface. */
+  endpoints: Array<{ host: string; port: number }>;
+  /** IPv4 address of the RDMA-capable interface (required). */
+  interfaceAddress: string;
+  /** Bytes of receive buffer, split into `maxSize` slots. Default 16 MiB (0 = default). */
+  bufferSize?: number;
+  /** Largest frame accepted, Ethernet/IP/UDP headers included. Default 9200. */
+  maxSize?: number;
+  /**
+   * Completion vector for interrupts (taken modulo the device's count); a
+   * negative value busy-polls on a pool thread instead. Default 0.
+   */
+  commVector?: number;
+  /** Alias of `commVector` (spead2's `comp_vector`). */
+  compVector?: number;
+  /** Polls of the completion queue before sleeping until an interrupt. Default 10. */
+  maxPoll?: number;
+}
+
+/** Default `bufferSize` of `addUdpIbvReader` (spead2's). */
+export const DEFAULT_IBV_RECV_BUFFER_SIZE = 16 * 1024 * 1024;
+/** Default `maxSize` of `addUdpIbvReader` (spead2's). */
+export const DEFAULT_IBV_MAX_SIZE = 9200;
+/** Default `maxPoll` of the ibverbs reader and sender (spead2's). */
+export const DEFAULT_IBV_MAX_POLL = 10;
 
 /** Extra options of a receive stream. */
 export interface StreamOptions {
@@ -122,6 +151,15 @@ export class Stream extends ReadableBase {
     if (options.maxSize !== undefined && (!Number.isSafeInteger(options.maxSize) || options.maxSize < 1)) {
       throw new RangeError(`maxSize must be a positive integer, not ${options.maxSize}`);
     }
+    // As spead2: SPEAD2_IBV_INTERFACE turns IPv4 UDP readers into ibverbs readers.
+    const ibvInterface = process.env.SPEAD2_IBV_INTERFACE;
+    if (ibvInterface !== undefined && ibvInterface !== '' && (host === '' || isIPv4(host))) {
+      const vector = Number(process.env.SPEAD2_IBV_COMP_VECTOR ?? '0');
+      if (!Number.isInteger(vector)) throw new RangeError(`SPEAD2_IBV_COMP_VECTOR must be an integer, not ${process.env.SPEAD2_IBV_COMP_VECTOR}`);
+      this.warn(`Overriding reader for ${host || '0.0.0.0'}:${port} to use ibverbs on ${ibvInterface} (SPEAD2_IBV_INTERFACE)`);
+      this.addUdpIbvReader({ endpoints: [{ host, port }], interfaceAddress: ibvInterface, maxSize: options.maxSize, commVector: vector });
+      return port;
+    }
     const result = this.handle.addUdpReader(host, port, options);
     for (const w of result.warnings) this.warn(w);
     return result.port;
@@ -145,6 +183,36 @@ export class Stream extends ReadableBase {
       throw new TypeError('endpoints must be a non-empty array of {host, port}');
     }
     return this.handle.addUdpXdpReader(options);
+  }
+
+  /**
+   * Receives UDP through ibverbs (spead2's `add_udp_ibv_reader`): the NIC
+   * steers the endpoints' frames straight into this process, bypassing the
+   * kernel. Needs an RDMA-capable NIC (e.g. Mellanox/NVIDIA ConnectX), the
+   * rdma-core libraries at run time and CAP_NET_RAW. Throws a `RangeError`
+   * for bad options, and an Error with `code: 'ENODEV'` when there is no
+   * ibverbs library or device (see `ibvAvailable()`); the stream is unchanged then.
+   *
+   * @example
+   * stream.addUdpIbvReader({ endpoints: [{ host: '239.10.0.1', port: 7148 }], interfaceAddress: '10.0.0.2' });
+   */
+  addUdpIbvReader(options: UdpIbvReaderOptions): void {
+    if (typeof options !== 'object' || options === null) throw new TypeError('addUdpIbvReader: options must be an object');
+    const { endpoints, interfaceAddress, bufferSize, maxSize, maxPoll } = options;
+    if (!Array.isArray(endpoints)) throw new TypeError('addUdpIbvReader: endpoints must be an array of {host, port}');
+    for (const ep of endpoints) {
+      if (typeof ep?.host !== 'string' || !Number.isInteger(ep.port) || ep.port < 0 || ep.port > 65535) {
+        throw new RangeError(`invalid endpoint ${JSON.stringify(ep)}: expected {host, port} with a port from 0 to 65535`);
+      }
+    }
+    this.handle.addUdpIbvReader({
+      endpoints: endpoints.map((e) => ({ host: e.host, port: e.port })),
+      interfaceAddress: interfaceAddress ?? '',
+      bufferSize,
+      maxSize,
+      compVector: options.commVector ?? options.compVector,
+      maxPoll,
+    });
   }
 
   /**

@@ -2,7 +2,7 @@
  * Send streams whose writer runs on native threads: UDP (spead2's
  * `send.UdpStream`) and TCP (`send.TcpStream`).
  */
-import { native, NativeSendStream } from '../native';
+import { native, NativeSendStream, NativeUdpIbvSendOptions } from '../native';
 import { StreamConfig, StreamConfigInit } from './config';
 import { PreparedGroup, SendStream, systemError } from './stream';
 import type { UdpXdpStreamOptions } from '../xdp';
@@ -29,6 +29,31 @@ export interface UdpStreamOptions {
   gso?: boolean;
 }
 
+/** Options of a `UdpIbvStream` (spead2's `UdpIbvConfig`), with spead2's defaults. */
+export interface UdpIbvStreamOptions {
+  /** IPv4 address of the RDMA-capable interface to send from (required). */
+  interfaceAddress: string;
+  /** Bytes of registered frame buffer (the packets that can be in flight). Default 512 KiB. */
+  bufferSize?: number;
+  /** IPv4 TTL of the packets. Default 1. */
+  ttl?: number;
+  /**
+   * Completion vector for interrupts (taken modulo the device's count); a
+   * negative value busy-polls instead. Default 0.
+   */
+  commVector?: number;
+  /** Alias of `commVector` (spead2's `comp_vector`). */
+  compVector?: number;
+  /** Polls of the completion queue before sleeping until an interrupt. Default 10. */
+  maxPoll?: number;
+  /**
+   * Memory registered with the NIC: item data inside one of these goes on the
+   * wire without being copied. Must be non-empty and must not overlap. The
+   * stream keeps them alive; do not transfer or detach them while it exists.
+   */
+  memoryRegions?: Array<ArrayBuffer | ArrayBufferView>;
+}
+
 interface Pending {
   resolve: (bytes: number) => void;
   reject: (error: Error) => void;
@@ -52,7 +77,12 @@ abstract class NativeStream extends SendStream {
   protected readonly handle: NativeSendStream;
   private readonly pendingGroups = new Map<number, Pending>();
 
-  protected constructor(kind: 'udp' | 'tcp' | 'udp_xdp', endpoints: Endpoint[], config: StreamConfig | StreamConfigInit, options: UdpStreamOptions | UdpXdpStreamOptions) {
+  protected constructor(
+    kind: 'udp' | 'tcp' | 'udp_ibv' | 'udp_xdp',
+    endpoints: Endpoint[],
+    config: StreamConfig | StreamConfigInit,
+    options: UdpStreamOptions | NativeUdpIbvSendOptions | UdpXdpStreamOptions,
+  ) {
     super(config);
     checkEndpoints(endpoints);
     const c = this.config;
@@ -154,6 +184,42 @@ export class UdpXdpStream extends NativeStream {
   /** The UDP source port of the packets. */
   get sourcePort(): number {
     return this.handle.xdp?.sourcePort ?? 0;
+  }
+}
+
+/**
+ * Sends heaps over UDP with ibverbs (spead2's `send.UdpIbvStream`): frames go
+ * from registered memory straight to the NIC, bypassing the kernel. IPv4
+ * multicast endpoints only (one per substream). Needs an RDMA-capable NIC,
+ * the rdma-core libraries at run time and CAP_NET_RAW. The constructor throws
+ * a `RangeError` for bad options and an Error with `code: 'ENODEV'` when there
+ * is no ibverbs library or device (see `ibvAvailable()`).
+ *
+ * @example
+ * const stream = new send.UdpIbvStream([{ host: '239.10.0.1', port: 7148 }], { rate: 1e9 }, { interfaceAddress: '10.0.0.1' });
+ * await stream.sendHeap(heap);
+ */
+export class UdpIbvStream extends NativeStream {
+  /** The registered memory regions, held so that they outlive the native registration. */
+  private readonly memoryRegions: ReadonlyArray<ArrayBuffer | ArrayBufferView>;
+
+  constructor(endpoints: Endpoint[], config: StreamConfig | StreamConfigInit = {}, options: UdpIbvStreamOptions = { interfaceAddress: '' }) {
+    const regions = options.memoryRegions ?? [];
+    if (!Array.isArray(regions)) throw new TypeError('memoryRegions must be an array of ArrayBuffers or typed arrays');
+    for (const [i, r] of regions.entries()) {
+      if (!(r instanceof ArrayBuffer) && !ArrayBuffer.isView(r)) {
+        throw new TypeError(`memory region ${i} is not an ArrayBuffer or a typed array`);
+      }
+    }
+    super('udp_ibv', endpoints, config, {
+      interfaceAddress: options.interfaceAddress ?? '',
+      bufferSize: options.bufferSize,
+      ttl: options.ttl,
+      compVector: options.commVector ?? options.compVector,
+      maxPoll: options.maxPoll,
+      memoryRegions: regions,
+    });
+    this.memoryRegions = [...regions];
   }
 }
 

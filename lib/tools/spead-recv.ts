@@ -23,6 +23,9 @@ const USAGE = `Usage: spead-recv [options] [host]:<port> [[host]:<port> ...]
   --pcap FILE              read a pcap capture instead of the network (--filter: a BPF expression)
   --bind ADDR              interface address (IPv4 multicast: join on it)
   --packet N               largest packet accepted (9200)
+  --ibv                    receive with ibverbs (needs --bind; all sources of a stream in one reader)
+  --ibv-vector N           ibverbs completion vector; --ibv-vector=-1 busy-polls (0)
+  --ibv-max-poll N         ibverbs polls before sleeping (10)
   --buffer N               socket buffer size (8 MiB)
   --max-heaps N            live heaps per substream (4) [spead2: --concurrent-heaps]
   --substreams N           substreams (1)
@@ -47,6 +50,9 @@ const OPTIONS = {
   filter: { type: 'string' },
   bind: { type: 'string' },
   packet: { type: 'string' },
+  ibv: { type: 'boolean' },
+  'ibv-vector': { type: 'string' },
+  'ibv-max-poll': { type: 'string' },
   buffer: { type: 'string' },
   'max-heaps': { type: 'string' },
   'concurrent-heaps': { type: 'string' },
@@ -104,18 +110,43 @@ async function main(): Promise<number> {
     bufferSize: parseCount('buffer', str(cl, 'buffer'), 8 << 20),
     interfaceAddress: str(cl, 'bind'),
   };
+  const ibv = flag(cl, 'ibv');
+  if (ibv && (flag(cl, 'tcp') || pcap !== undefined)) throw new UsageError('--ibv cannot be combined with --tcp or --pcap');
+  if (ibv && readerOptions.interfaceAddress === undefined) throw new UsageError('--ibv requires --bind');
+  const ibvOptions = {
+    interfaceAddress: readerOptions.interfaceAddress ?? '',
+    maxSize: readerOptions.maxSize,
+    // spead2's ibverbs default buffer unless --buffer says otherwise.
+    bufferSize: parseCount('buffer', str(cl, 'buffer'), 16 << 20),
+    commVector: parseCount('ibv-vector', str(cl, 'ibv-vector'), 0, -(2 ** 31)),
+    maxPoll: parseCount('ibv-max-poll', str(cl, 'ibv-max-poll'), 10, 1),
+  };
   const groups = pcap !== undefined ? [[]] : flag(cl, 'joint') ? [endpoints] : endpoints.map((e) => [e]);
-  const streams = groups.map((eps) => {
-    const s = new Stream(config, ring);
-    s.on('warning', (w: string) => process.stderr.write(`warning: ${w}\n`));
+  const addReaders = (s: Stream, eps: typeof endpoints): void => {
     if (pcap !== undefined) s.addPcapFileReader(pcap, { filter: str(cl, 'filter') });
+    if (ibv) {
+      s.addUdpIbvReader({ ...ibvOptions, endpoints: eps.map((ep) => ({ host: ep.host, port: ep.port })) });
+      return;
+    }
     for (const ep of eps) {
       const host = ep.host || (readerOptions.interfaceAddress ?? '');
       if (flag(cl, 'tcp')) s.addTcpReader({ host, port: ep.port }, { maxSize: str(cl, 'packet') !== undefined ? readerOptions.maxSize : 65536 });
       else s.addUdpReader({ host, port: ep.port }, readerOptions);
     }
-    return s;
-  });
+  };
+  const streams: Stream[] = [];
+  try {
+    for (const eps of groups) {
+      const s = new Stream(config, ring);
+      streams.push(s);
+      s.on('warning', (w: string) => process.stderr.write(`warning: ${w}\n`));
+      addReaders(s, eps);
+    }
+  } catch (e) {
+    // A reader that cannot be made ends the tool: the streams made so far must not keep it running.
+    for (const s of streams) s.destroy();
+    throw e;
+  }
   process.once('SIGINT', () => streams.forEach((s) => s.stop()));
 
   const counters = { heaps: 0, bytes: 0, incomplete: 0, dropped: 0 };

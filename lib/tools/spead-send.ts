@@ -12,7 +12,7 @@ import { resendable } from '../heap-encoder';
 import { Descriptor } from '../descriptor';
 import { GroupMode, HeapReference } from '../send/heap-reference';
 import { Heap } from '../send/heap';
-import { TcpStream, UdpStream } from '../send/network-streams';
+import { TcpStream, UdpIbvStream, UdpStream } from '../send/network-streams';
 import { Transform } from 'stream';
 import { flag, parseCommandLine, parseCount, parseEndpoint, parseRangeList, parseReal, runTool, str, UsageError } from './cli';
 import { ThreadPool } from '../thread-pool';
@@ -34,6 +34,9 @@ const USAGE = `Usage: spead-send [options] <host>:<port> [<host>:<port> ...]
   --rate R                 rate in Gb/s, 0 = unlimited (0)
   --ttl N                  multicast TTL (1)
   --bind ADDR              IPv4 multicast: outgoing interface
+  --ibv                    send with ibverbs (IPv4 multicast; needs --bind)
+  --ibv-vector N           ibverbs completion vector; --ibv-vector=-1 busy-polls (0)
+  --ibv-max-poll N         ibverbs polls before sleeping (10)
   --group-mode MODE        serial or round-robin, with --batch (serial)
   --batch N                heaps per sendHeaps call (1)
   --input FILE             replay a capture (SPEAD packets) instead of test heaps
@@ -56,6 +59,9 @@ const OPTIONS = {
   rate: { type: 'string' },
   ttl: { type: 'string' },
   bind: { type: 'string' },
+  ibv: { type: 'boolean' },
+  'ibv-vector': { type: 'string' },
+  'ibv-max-poll': { type: 'string' },
   'group-mode': { type: 'string' },
   batch: { type: 'string' },
   input: { type: 'string' },
@@ -91,7 +97,18 @@ async function main(): Promise<number> {
       maxHeaps: Math.max(maxHeaps, batch),
       threadPool: new ThreadPool(1, parseRangeList('affinity', str(cl, 'affinity'))),
   };
-  const stream = flag(cl, 'tcp')
+  const ibv = flag(cl, 'ibv');
+  if (ibv && flag(cl, 'tcp')) throw new UsageError('--ibv and --tcp are incompatible');
+  if (ibv && str(cl, 'bind') === undefined) throw new UsageError('--ibv requires --bind');
+  const stream = ibv
+    ? new UdpIbvStream(dests, streamConfig, {
+        interfaceAddress: str(cl, 'bind') ?? '',
+        bufferSize: parseCount('buffer', str(cl, 'buffer'), 512 * 1024),
+        ttl: parseCount('ttl', str(cl, 'ttl'), 1),
+        commVector: parseCount('ibv-vector', str(cl, 'ibv-vector'), 0, -(2 ** 31)),
+        maxPoll: parseCount('ibv-max-poll', str(cl, 'ibv-max-poll'), 10, 1),
+      })
+    : flag(cl, 'tcp')
     ? await TcpStream.connect(dests[0], streamConfig, { bufferSize: parseCount('buffer', str(cl, 'buffer'), 212992) })
     : new UdpStream(dests, streamConfig, {
         bufferSize: parseCount('buffer', str(cl, 'buffer'), 512 * 1024),

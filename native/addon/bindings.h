@@ -18,6 +18,7 @@ void init_send(Napi::Env env, Napi::Object exports, Module &module);
 void init_bench(Napi::Env env, Napi::Object exports, Module &module);
 void init_net(Napi::Env env, Napi::Object exports, Module &module);
 void init_xdp(Napi::Env env, Napi::Object exports, Module &module);
+void init_ibv(Napi::Env env, Napi::Object exports, Module &module);
 
 inline constexpr Initializer all_initializers[] = {
     init_info,
@@ -28,6 +29,7 @@ inline constexpr Initializer all_initializers[] = {
     init_bench,
     init_net,
     init_xdp,
+    init_ibv,
 };
 
 } // namespace spead::addon

@@ -2,6 +2,7 @@
 // batches (one call, many heaps), each payload an external Buffer.
 #include "addon/bindings.h"
 #include "addon/common_binding.h"
+#include "addon/ibv_options.h"
 #include "addon/inproc_binding.h"
 #include "addon/notifier.h"
 #include "addon/xdp_binding.h"
@@ -193,6 +194,17 @@ public:
             stream_->add_reader(make_xdp_reader(stream_->thread_pool(), *stream_, info[0].As<Napi::Object>(), out));
         });
         return out;
+    }
+
+    // addUdpIbvReader({endpoints, interfaceAddress, bufferSize, maxSize, compVector, maxPoll})
+    Napi::Value add_udp_ibv_reader(const Napi::CallbackInfo &info)
+    {
+        Napi::Env env = info.Env();
+        const recv::UdpIbvReaderConfig config = read_udp_ibv_reader_config(env, info[0]);
+        guarded(env, [&] {
+            stream_->add_reader(std::make_unique<recv::UdpIbvReader>(stream_->thread_pool(), *stream_, config));
+        });
+        return env.Undefined();
     }
 
     // addTcpReader(host, port, {maxSize, bufferSize}) → bound port
@@ -461,6 +473,7 @@ void init_recv_stream(Napi::Env env, Napi::Object exports, Module &module)
                                              W::InstanceMethod("addPcapFileReader", &W::add_pcap_file_reader),
                                              W::InstanceMethod("addTcpReader", &W::add_tcp_reader),
                                              W::InstanceMethod("addUdpXdpReader", &W::add_udp_xdp_reader),
+                                             W::InstanceMethod("addUdpIbvReader", &W::add_udp_ibv_reader),
                                              W::InstanceMethod("start", &W::start),
                                              W::InstanceMethod("feed", &W::feed),
                                              W::InstanceMethod("finish", &W::finish),

@@ -3,6 +3,7 @@
 // HeapEncoder and InprocStream.
 #include "addon/bindings.h"
 #include "addon/common_binding.h"
+#include "addon/ibv_options.h"
 #include "addon/inproc_binding.h"
 #include "addon/notifier.h"
 #include "addon/xdp_binding.h"
@@ -191,6 +192,12 @@ public:
                 writer = make_xdp_writer(eps, opts, xdp_info);
                 Value().Set("xdp", xdp_info);
                 stream_ = std::make_unique<send::Stream>(config, pool, std::move(writer));
+                init_notifier(env, info[4].As<Napi::Function>());
+                return;
+            }
+            if (kind == "udp_ibv")
+            {
+                stream_ = std::make_unique<send::Stream>(config, pool, make_udp_ibv_writer(env, eps, opts, config));
                 init_notifier(env, info[4].As<Napi::Function>());
                 return;
             }
