@@ -1,7 +1,7 @@
 /**
  * npm run bench: throughput figures, each section against a baseline measured
  * in the same run (memcpy for in-memory work, a plain sendmmsg/recvmmsg loop
- * for UDP). Benchmarks, not tests: nothing here passes or fails.
+ * for UDP, the kernel's UDP reader for AF_XDP). Benchmarks, not tests: nothing here passes or fails.
  *   npm run bench -- [--quick]
  */
 import * as os from 'os';
@@ -9,6 +9,7 @@ import { HeapDecoder, MemoryPool, recv, send } from '../lib/index';
 import { native } from '../lib/native';
 import { searchSustainableRate } from '../lib/tools/rate-search';
 import { BenchRow, BenchSection, renderTable, timeLoop } from './table';
+import { xdpSection } from './xdp';
 
 const quick = process.argv.includes('--quick');
 const SECONDS = quick ? 0.3 : 1.0;
@@ -193,9 +194,14 @@ async function sendSection(heapSize: number, packet: number): Promise<BenchSecti
 
 async function main(): Promise<void> {
   const sections: BenchSection[] = [];
+  if (process.argv.includes('--xdp-only')) {
+    process.stdout.write(renderTable([await xdpSection(SECONDS * 2, false), await xdpSection(SECONDS * 2, true)]));
+    return;
+  }
   for (const [heap, packet] of [[8192, 1472], [1 << 20, 1472], [1 << 20, 9000]]) sections.push(await inMemory(heap, packet));
   for (const [heap, packet] of [[8192, 1472], [16384, 9000], [1 << 20, 9000], [1 << 20, 1472], [64 << 20, 9000]]) sections.push(await sendSection(heap, packet));
   for (const [heap, packet] of [[8192, 9000], [8192, 1472], [1 << 20, 9000], [1 << 20, 1472], [64 << 20, 9000]]) sections.push(await udp(heap, packet));
+  for (const xdpSender of [false, true]) sections.push(await xdpSection(SECONDS * 2, xdpSender));
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   process.stdout.write(`spead benchmarks — ${os.cpus().length} × ${cpu}, Linux ${os.release()}, Node ${process.version}\n`);
   process.stdout.write(renderTable(sections));
