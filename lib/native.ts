@@ -24,6 +24,8 @@ export interface NativeAddon {
   libpcapAvailable: boolean;
   /** native/addon/xdp_binding.cpp: whether AF_XDP can be used. */
   xdpAvailable(): { available: boolean; reason: string };
+  /** For tests: the XDP action the redirect program returns for each frame (BPF_PROG_TEST_RUN). */
+  xdpClassifyFrames(iface: string, queue: number, endpoints: Array<{ host?: string; port: number }>, frames: Uint8Array[]): number[];
   /** Frame rejection reasons, in the native enum's order. */
   frameRejectNames: string[];
   PcapFileReader: new (path: string, filter?: string) => NativePcapFileReader;

@@ -1,59 +1,7 @@
 import { expect } from 'chai';
 import { buildUdpFrame, parseFrame, LinkType, FrameParse } from '../lib/net';
 import { native } from '../lib/native';
-
-// Frames are assembled here byte by byte, independently of the native builder.
-function checksum(data: Buffer): number {
-  let sum = 0;
-  for (let i = 0; i < data.length; i += 2) sum += (data[i] << 8) | (i + 1 < data.length ? data[i + 1] : 0);
-  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
-  return ~sum & 0xffff;
-}
-
-interface IpOpts {
-  protocol?: number;
-  flagsFrag?: number;
-  options?: Buffer;
-  totalLengthDelta?: number;
-  version?: number;
-  udpLength?: number;
-  corruptChecksum?: boolean;
-}
-
-const PAYLOAD = Buffer.from('SPEAD payload bytes');
-
-function ipv4Packet(payload: Buffer, o: IpOpts = {}): Buffer {
-  const options = o.options ?? Buffer.alloc(0);
-  const ihl = 20 + options.length;
-  const udp = Buffer.alloc(8);
-  udp.writeUInt16BE(40000, 0);
-  udp.writeUInt16BE(8888, 2);
-  udp.writeUInt16BE(o.udpLength ?? 8 + payload.length, 4);
-  const ip = Buffer.alloc(20);
-  ip[0] = ((o.version ?? 4) << 4) | (ihl / 4);
-  ip.writeUInt16BE(ihl + 8 + payload.length + (o.totalLengthDelta ?? 0), 2);
-  ip.writeUInt16BE(0x1234, 4);
-  ip.writeUInt16BE(o.flagsFrag ?? 0, 6);
-  ip[8] = 64;
-  ip[9] = o.protocol ?? 17;
-  Buffer.from([10, 0, 0, 1]).copy(ip, 12);
-  Buffer.from([239, 10, 20, 30]).copy(ip, 16);
-  const header = Buffer.concat([ip, options]);
-  header.writeUInt16BE(checksum(header) ^ (o.corruptChecksum ? 0x0101 : 0), 10);
-  return Buffer.concat([header, udp, payload]);
-}
-
-function ethernet(ip: Buffer, vlan?: number, ethertype = 0x0800): Buffer {
-  const macs = Buffer.from('01005e0a141e020000000001', 'hex');
-  const tag = Buffer.alloc(vlan === undefined ? 0 : 4);
-  if (vlan !== undefined) {
-    tag.writeUInt16BE(0x8100, 0);
-    tag.writeUInt16BE(vlan, 2);
-  }
-  const type = Buffer.alloc(2);
-  type.writeUInt16BE(ethertype, 0);
-  return Buffer.concat([macs, tag, type, ip]);
-}
+import { checksum, ethernet, ipv4Packet, PAYLOAD } from './helpers/frames';
 
 function sll(ip: Buffer): Buffer {
   const h = Buffer.alloc(16);

@@ -3,6 +3,8 @@ import { execFile, execFileSync, spawn } from 'child_process';
 import * as dgram from 'dgram';
 import * as path from 'path';
 import { decodePacket, recv, send, xdpAvailable } from '../lib/index';
+import { native } from '../lib/native';
+import { ethernet, ipv4Packet, PAYLOAD } from './helpers/frames';
 import { collect, endHeap, item, patternHeap } from './helpers/heaps';
 
 // The receiver runs in this process, on a veth end in the current namespace;
@@ -139,6 +141,36 @@ describe('AF_XDP over a veth pair the test creates', function () {
     }
   });
 
+  it('the XDP program redirects exactly the endpoint flows, tagged or not, and passes everything else to the kernel', () => {
+    const XDP_PASS = 2;
+    const XDP_REDIRECT = 4;
+    const to = (dst: string, dstPort: number, o = {}) => ipv4Packet(PAYLOAD, { dst, dstPort, ...o });
+    const cases: Array<[string, Buffer, number]> = [
+      ['exact endpoint', ethernet(to('10.214.9.1', PORT)), XDP_REDIRECT],
+      ['exact endpoint, 802.1Q tag', ethernet(to('10.214.9.1', PORT), 5), XDP_REDIRECT],
+      ['any-address endpoint', ethernet(to('192.168.1.1', PORT + 1)), XDP_REDIRECT],
+      ['multicast endpoint', ethernet(to('239.1.2.3', 7148)), XDP_REDIRECT],
+      ['other port', ethernet(to('10.214.9.1', PORT + 2)), XDP_PASS],
+      ['other address, exact-only port', ethernet(to('10.214.9.2', PORT)), XDP_PASS],
+      ['TCP to the endpoint', ethernet(to('10.214.9.1', PORT, { protocol: 6 })), XDP_PASS],
+      ['first fragment (MF)', ethernet(to('10.214.9.1', PORT, { flagsFrag: 0x2000 })), XDP_PASS],
+      ['later fragment', ethernet(to('10.214.9.1', PORT, { flagsFrag: 0x0010 })), XDP_PASS],
+      ['IP options', ethernet(to('10.214.9.1', PORT, { options: Buffer.alloc(4, 1) })), XDP_PASS],
+      ['ARP', ethernet(to('10.214.9.1', PORT), undefined, 0x0806), XDP_PASS],
+      ['IPv6 ethertype', ethernet(to('10.214.9.1', PORT), undefined, 0x86dd), XDP_PASS],
+      ['tagged, not IPv4', ethernet(to('10.214.9.1', PORT), 5, 0x86dd), XDP_PASS],
+      ['truncated in the UDP header', ethernet(to('10.214.9.1', PORT)).subarray(0, 14 + 20 + 4), XDP_PASS],
+      ['truncated in the tag', ethernet(to('10.214.9.1', PORT), 5).subarray(0, 16), XDP_PASS],
+    ];
+    const actions = native.xdpClassifyFrames(
+      RX_IF,
+      0,
+      [{ host: RX_ADDR, port: PORT }, { port: PORT + 1 }, { host: '239.1.2.3', port: 7148 }],
+      cases.map(([, frame]) => frame),
+    );
+    expect(Object.fromEntries(cases.map(([name], i) => [name, actions[i]]))).to.deep.equal(Object.fromEntries(cases.map(([name, , want]) => [name, want])));
+  });
+
   for (const mode of ['generic', 'native'] as const) {
     it(`${mode} XDP: every heap sent by spead's UdpStream arrives intact, and the statistics count every packet`, async () => {
       const rx = new recv.Stream();
@@ -188,6 +220,31 @@ describe('AF_XDP over a veth pair the test creates', function () {
     const got = collect(plain);
     await sendFromNamespace('stream', RX_ADDR, PORT, 5, 1000);
     checkHeaps(await got, 5, 1000);
+  });
+
+  it('readers on two queues of one interface share its program, which goes with the last of them', () => {
+    // A second pair, with two queues, in the test's namespace (no traffic needed).
+    const MQ = `${tag}q`;
+    ip('link', 'add', MQ, 'numtxqueues', '2', 'numrxqueues', '2', 'type', 'veth', 'peer', 'name', `${tag}p`, 'netns', NS);
+    ip('link', 'set', MQ, 'up');
+    const attached = () => (JSON.parse(ip('-j', 'link', 'show', 'dev', MQ)) as Array<{ xdp?: unknown }>)[0].xdp !== undefined;
+    const a = new recv.Stream();
+    const b = new recv.Stream();
+    try {
+      a.addUdpXdpReader({ interface: MQ, queue: 0, endpoints: [{ port: PORT }], mode: 'native' });
+      expect(() => b.addUdpXdpReader({ interface: MQ, queue: 1, endpoints: [{ port: PORT + 1 }], mode: 'generic' })).to.throw(
+        /already attached in native mode/,
+      );
+      expect(b.addUdpXdpReader({ interface: MQ, queue: 1, endpoints: [{ port: PORT + 1 }] })).to.deep.equal({ mode: 'native', zeroCopy: false });
+      a.destroy();
+      expect(attached()).to.equal(true);
+      b.destroy();
+      expect(attached()).to.equal(false);
+    } finally {
+      a.destroy();
+      b.destroy();
+      ip('link', 'del', MQ);
+    }
   });
 
   it('refuses bad options with errors that name them, and the stream is undisturbed', async () => {

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "addon/common_binding.h"
+#include "addon/module.h"
 #include "net/endpoint.h"
 #include "xdp/xdp_lib.h"
 #include "net/interface.h"
@@ -100,6 +101,55 @@ Napi::Value xdp_available(const Napi::CallbackInfo &info)
     return out;
 }
 
+// xdpClassifyFrames(interface, queue, endpoints, frames[]) → XDP actions.
+// Loads the redirect program (not attached) with an AF_XDP socket for the
+// queue and runs it on each frame with BPF_PROG_TEST_RUN: what the program
+// would do with them, without sending anything. For tests.
+Napi::Value xdp_classify_frames(const Napi::CallbackInfo &info)
+{
+    Napi::Env env = info.Env();
+    if (info.Length() < 4 || !info[0].IsString() || !info[1].IsNumber() || !info[3].IsArray())
+        throw Napi::TypeError::New(env, "xdpClassifyFrames(interface, queue, endpoints, frames)");
+    try
+    {
+#ifdef SPEAD_HAVE_XDP
+        const std::string ifname = info[0].As<Napi::String>();
+        const std::uint32_t queue = info[1].As<Napi::Number>().Uint32Value();
+        const int ifindex = net::interface_index(ifname);
+        xdp::RedirectProgram program;
+        for (const xdp::FlowKey &k : get_flows(info[2]))
+            program.add_flow(k);
+        xdp::XskOptions so;
+        so.interface = ifname;
+        so.queue = queue;
+        so.frames = 64;
+        xdp::XskSocket socket(so);
+        program.set_socket(queue, socket.fd());
+        const Napi::Array frames = info[3].As<Napi::Array>();
+        Napi::Array out = Napi::Array::New(env, frames.Length());
+        for (std::uint32_t i = 0; i < frames.Length(); i++)
+        {
+            const Napi::Value f = frames.Get(i);
+            if (!f.IsTypedArray())
+                throw std::invalid_argument("frames must be Uint8Arrays");
+            const Napi::Uint8Array a = f.As<Napi::Uint8Array>();
+            out.Set(i, program.test_run(a.Data(), a.ByteLength(), ifindex, queue));
+        }
+        return out;
+#else
+        unavailable();
+#endif
+    }
+    catch (const Napi::Error &)
+    {
+        throw;
+    }
+    catch (const std::exception &e)
+    {
+        rethrow_as_js(env, e);
+    }
+}
+
 } // namespace
 
 std::unique_ptr<recv::Reader> make_xdp_reader(ThreadPool &pool, recv::PacketSink &sink, const Napi::Object &o,
@@ -168,6 +218,7 @@ std::unique_ptr<send::Writer> make_xdp_writer(const Napi::Array &endpoints, cons
 void init_xdp(Napi::Env env, Napi::Object exports, Module &)
 {
     exports.Set("xdpAvailable", Napi::Function::New(env, &xdp_available, "xdpAvailable"));
+    exports.Set("xdpClassifyFrames", Napi::Function::New(env, &xdp_classify_frames, "xdpClassifyFrames"));
 }
 
 } // namespace spead::addon

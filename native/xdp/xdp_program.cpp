@@ -197,8 +197,6 @@ const char *mode_name(XdpMode mode)
     }
 }
 
-std::size_t redirect_program_size() { return redirect_program(-1, -1).size(); }
-
 std::shared_ptr<InterfaceProgram> InterfaceProgram::acquire(int ifindex, const std::string &ifname, XdpMode mode)
 {
     std::lock_guard<std::mutex> lock(registry_mutex);
@@ -215,18 +213,16 @@ std::shared_ptr<InterfaceProgram> InterfaceProgram::acquire(int ifindex, const s
     return p;
 }
 
-InterfaceProgram::InterfaceProgram(Token, int ifindex, const std::string &ifname, XdpMode mode)
-    : ifindex_(ifindex), ifname_(ifname), queues_(MAX_QUEUES, false)
+RedirectProgram::RedirectProgram() : lib_(XdpLib::get())
 {
-    const XdpLib &lib = XdpLib::get();
-    int fd = lib.map_create(BPF_MAP_TYPE_HASH, "spead_flows", sizeof(MapKey), sizeof(std::uint32_t), MAX_FLOWS, nullptr);
+    int fd = lib_.map_create(BPF_MAP_TYPE_HASH, "spead_flows", sizeof(MapKey), sizeof(std::uint32_t), MAX_FLOWS, nullptr);
     if (fd < 0)
-        fail(lib, fd, "creating the XDP flow map failed (loading BPF needs CAP_BPF or root)");
+        fail(lib_, fd, "creating the XDP flow map failed (loading BPF needs CAP_BPF or root)");
     flows_map_.reset(fd);
-    fd = lib.map_create(BPF_MAP_TYPE_XSKMAP, "spead_xsks", sizeof(std::uint32_t), sizeof(std::uint32_t), MAX_QUEUES,
-                        nullptr);
+    fd = lib_.map_create(BPF_MAP_TYPE_XSKMAP, "spead_xsks", sizeof(std::uint32_t), sizeof(std::uint32_t), MAX_QUEUES,
+                         nullptr);
     if (fd < 0)
-        fail(lib, fd, "creating the XDP socket map failed");
+        fail(lib_, fd, "creating the XDP socket map failed");
     xsks_map_.reset(fd);
 
     const std::vector<bpf_insn> code = redirect_program(flows_map_.get(), xsks_map_.get());
@@ -236,19 +232,75 @@ InterfaceProgram::InterfaceProgram(Token, int ifindex, const std::string &ifname
     opts.log_buf = log.data();
     opts.log_size = std::uint32_t(log.size());
     opts.log_level = 0; // a log only when the verifier refuses (libbpf retries with level 1)
-    fd = lib.prog_load(BPF_PROG_TYPE_XDP, "spead_redirect", "GPL", code.data(), code.size(), &opts);
+    fd = lib_.prog_load(BPF_PROG_TYPE_XDP, "spead_redirect", "GPL", code.data(), code.size(), &opts);
     if (fd < 0)
-        fail(lib, fd, "loading the XDP program failed" + (log[0] ? " (verifier: " + std::string(log.data()) + ")" : ""));
+        fail(lib_, fd, "loading the XDP program failed" + (log[0] ? " (verifier: " + std::string(log.data()) + ")" : ""));
     prog_.reset(fd);
+}
 
+void RedirectProgram::add_flow(const FlowKey &flow)
+{
+    const MapKey key = map_key(flow);
+    const std::uint32_t one = 1;
+    const int ret = lib_.map_update(flows_map_.get(), &key, &one, BPF_ANY);
+    if (ret < 0)
+        fail(lib_, ret, "adding a flow to the XDP map failed (at most " + std::to_string(MAX_FLOWS) + " endpoints)");
+}
+
+void RedirectProgram::remove_flow(const FlowKey &flow)
+{
+    const MapKey key = map_key(flow);
+    lib_.map_delete(flows_map_.get(), &key);
+}
+
+void RedirectProgram::set_socket(std::uint32_t queue, int xsk_fd)
+{
+    if (queue >= MAX_QUEUES)
+        throw std::invalid_argument("queue " + std::to_string(queue) + " is beyond the " + std::to_string(MAX_QUEUES)
+                                    + " queues spead's XDP program serves");
+    if (xsk_fd < 0)
+    {
+        lib_.map_delete(xsks_map_.get(), &queue);
+        return;
+    }
+    const std::uint32_t fd = std::uint32_t(xsk_fd);
+    const int ret = lib_.map_update(xsks_map_.get(), &queue, &fd, BPF_ANY);
+    if (ret < 0)
+        fail(lib_, ret, "adding the AF_XDP socket to the XDP socket map failed");
+}
+
+std::uint32_t RedirectProgram::test_run(const std::uint8_t *frame, std::size_t size, int ifindex,
+                                        std::uint32_t queue) const
+{
+    xdp_md ctx{};
+    ctx.data_end = std::uint32_t(size);
+    ctx.ingress_ifindex = std::uint32_t(ifindex);
+    ctx.rx_queue_index = queue;
+    bpf_test_run_opts opts{};
+    opts.sz = sizeof(opts);
+    opts.data_in = frame;
+    opts.data_size_in = std::uint32_t(size);
+    opts.ctx_in = &ctx;
+    opts.ctx_size_in = sizeof(ctx);
+    opts.repeat = 1;
+    const int ret = lib_.prog_test_run(prog_.get(), &opts);
+    if (ret < 0)
+        fail(lib_, ret, "running the XDP program on a test frame failed");
+    return opts.retval;
+}
+
+InterfaceProgram::InterfaceProgram(Token, int ifindex, const std::string &ifname, XdpMode mode)
+    : ifindex_(ifindex), ifname_(ifname), queues_(MAX_QUEUES, false)
+{
+    const XdpLib &lib = XdpLib::get();
+    int ret = 0;
     const std::vector<XdpMode> tries = mode == XdpMode::auto_mode ? std::vector<XdpMode>{XdpMode::native, XdpMode::generic}
                                                                   : std::vector<XdpMode>{mode};
-    int ret = 0;
     for (XdpMode m : tries)
     {
         const std::uint32_t flags =
             XDP_FLAGS_UPDATE_IF_NOEXIST | (m == XdpMode::native ? XDP_FLAGS_DRV_MODE : XDP_FLAGS_SKB_MODE);
-        ret = lib.xdp_attach(ifindex_, prog_.get(), flags, nullptr);
+        ret = lib.xdp_attach(ifindex_, program_.prog_fd(), flags, nullptr);
         if (ret == 0)
         {
             mode_ = m;
@@ -274,40 +326,38 @@ InterfaceProgram::~InterfaceProgram()
     const XdpLib &lib = XdpLib::get();
     bpf_xdp_attach_opts opts{};
     opts.sz = sizeof(opts);
-    opts.old_prog_fd = prog_.get(); // only ours: never detach a program someone else put there since
+    opts.old_prog_fd = program_.prog_fd(); // only ours: never detach a program someone else put there since
     lib.xdp_detach(ifindex_, attach_flags_, &opts);
 }
 
 void InterfaceProgram::add_flows(const std::vector<FlowKey> &flows)
 {
-    const XdpLib &lib = XdpLib::get();
     std::lock_guard<std::mutex> lock(mutex_);
     std::vector<FlowKey> added;
-    for (const FlowKey &k : flows)
+    try
     {
-        if (flows_[k]++ > 0)
-            continue;
-        const MapKey key = map_key(k);
-        const std::uint32_t one = 1;
-        const int ret = lib.map_update(flows_map_.get(), &key, &one, BPF_ANY);
-        if (ret < 0)
+        for (const FlowKey &k : flows)
         {
-            flows_[k]--;
-            for (const FlowKey &undo : added) // leave the map as it was
-                if (--flows_[undo] == 0)
-                {
-                    const MapKey uk = map_key(undo);
-                    lib.map_delete(flows_map_.get(), &uk);
-                }
-            fail(lib, ret, "adding a flow to the XDP map failed (at most " + std::to_string(MAX_FLOWS) + " endpoints)");
+            if (flows_[k] == 0)
+                program_.add_flow(k);
+            flows_[k]++;
+            added.push_back(k);
         }
-        added.push_back(k);
+    }
+    catch (...)
+    {
+        for (const FlowKey &undo : added) // leave the map as it was
+            if (--flows_[undo] == 0)
+            {
+                flows_.erase(undo);
+                program_.remove_flow(undo);
+            }
+        throw;
     }
 }
 
 void InterfaceProgram::remove_flows(const std::vector<FlowKey> &flows)
 {
-    const XdpLib &lib = XdpLib::get();
     std::lock_guard<std::mutex> lock(mutex_);
     for (const FlowKey &k : flows)
     {
@@ -315,8 +365,7 @@ void InterfaceProgram::remove_flows(const std::vector<FlowKey> &flows)
         if (it == flows_.end() || --it->second > 0)
             continue;
         flows_.erase(it);
-        const MapKey key = map_key(k);
-        lib.map_delete(flows_map_.get(), &key);
+        program_.remove_flow(k);
     }
 }
 
@@ -330,28 +379,20 @@ void InterfaceProgram::check_queue_free(std::uint32_t queue)
 
 void InterfaceProgram::bind_queue(std::uint32_t queue, int xsk_fd)
 {
-    const XdpLib &lib = XdpLib::get();
     std::lock_guard<std::mutex> lock(mutex_);
-    if (queue >= MAX_QUEUES)
-        throw std::invalid_argument("queue " + std::to_string(queue) + " is beyond the " + std::to_string(MAX_QUEUES)
-                                    + " queues spead's XDP program serves");
-    if (queues_[queue])
+    if (queue < MAX_QUEUES && queues_[queue])
         throw std::system_error(EBUSY, std::generic_category(),
                                 "queue " + std::to_string(queue) + " of " + ifname_ + " already has an AF_XDP reader");
-    const std::uint32_t fd = std::uint32_t(xsk_fd);
-    const int ret = lib.map_update(xsks_map_.get(), &queue, &fd, BPF_ANY);
-    if (ret < 0)
-        fail(lib, ret, "adding the AF_XDP socket to the XDP socket map failed");
+    program_.set_socket(queue, xsk_fd);
     queues_[queue] = true;
 }
 
 void InterfaceProgram::unbind_queue(std::uint32_t queue)
 {
-    const XdpLib &lib = XdpLib::get();
     std::lock_guard<std::mutex> lock(mutex_);
     if (queue < MAX_QUEUES && queues_[queue])
     {
-        lib.map_delete(xsks_map_.get(), &queue);
+        program_.set_socket(queue, -1);
         queues_[queue] = false;
     }
 }

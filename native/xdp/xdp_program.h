@@ -46,6 +46,29 @@ struct FlowKey
 
 #ifdef SPEAD_HAVE_XDP
 
+struct XdpLib;
+
+// The program and its two maps (flows; queue → socket), loaded but not
+// attached anywhere. Throws std::system_error when the kernel refuses.
+class RedirectProgram
+{
+public:
+    RedirectProgram();
+
+    int prog_fd() const { return prog_.get(); }
+    void add_flow(const FlowKey &flow);
+    void remove_flow(const FlowKey &flow);
+    // xsk_fd < 0 removes the queue's socket.
+    void set_socket(std::uint32_t queue, int xsk_fd);
+    // Runs the program once on `frame` as if it arrived on ifindex/queue
+    // (BPF_PROG_TEST_RUN): the XDP action it returns.
+    std::uint32_t test_run(const std::uint8_t *frame, std::size_t size, int ifindex, std::uint32_t queue) const;
+
+private:
+    const XdpLib &lib_;
+    UniqueFd flows_map_, xsks_map_, prog_;
+};
+
 class InterfaceProgram
 {
 public:
@@ -83,15 +106,12 @@ private:
     int ifindex_;
     std::string ifname_;
     XdpMode mode_ = XdpMode::generic;
-    UniqueFd flows_map_, xsks_map_, prog_;
+    RedirectProgram program_;
     std::uint32_t attach_flags_ = 0;
     std::mutex mutex_;
     std::map<FlowKey, int> flows_;
     std::vector<bool> queues_;
 };
-
-// The instructions, for tests that want to look at them.
-std::size_t redirect_program_size();
 
 #endif
 
