@@ -269,6 +269,40 @@ describe('AF_XDP over a veth pair the test creates', function () {
     checkHeaps(await got, 20, 2000);
   });
 
+  it('spead-recv --xdp and spead-send --xdp: the command-line tools over AF_XDP', async () => {
+    const TOOLS = path.join(__dirname, '..', 'lib', 'tools');
+    const recvTool = spawn(process.execPath, [path.join(TOOLS, 'spead-recv.js'), '--quiet', '--xdp', RX_IF, '--xdp-mode', 'generic', `${RX_ADDR}:${PORT}`], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    recvTool.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const ready = new Promise<void>((resolve) =>
+      recvTool.stderr.on('data', (d: Buffer) => {
+        err += d.toString();
+        if (err.includes('AF_XDP on')) resolve();
+      }),
+    );
+    const exited = new Promise<number | null>((resolve) => recvTool.on('close', resolve));
+    await Promise.race([ready, exited]);
+    expect(err).to.include(`AF_XDP on ${RX_IF}: generic XDP, copy mode`);
+    await sendFromNamespace('nogso', RX_ADDR, PORT, 30, 2000);
+    expect(await exited).to.equal(0);
+    expect(out).to.match(/^Received 30 heaps$/m);
+
+    // And back: spead-send --xdp to a kernel reader in the namespace.
+    const peerMac = (JSON.parse(ip('-n', NS, '-j', 'link', 'show', 'dev', TX_IF)) as Array<{ address: string }>)[0].address;
+    const result = await receiveInNamespace(1024);
+    const sendTool = spawn(
+      process.execPath,
+      [path.join(TOOLS, 'spead-send.js'), '--xdp', RX_IF, '--dest-mac', peerMac, '--heaps', '10', '--heap-size', '1024', '--packet', '1472', `${TX_ADDR}:${PORT}`],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    expect(await new Promise((resolve) => sendTool.on('close', resolve))).to.equal(0);
+    const r = await result();
+    expect(r.cnts.length).to.equal(10);
+  });
+
   describe('send', () => {
     let peerMac = '';
 

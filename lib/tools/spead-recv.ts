@@ -16,6 +16,7 @@ import { ThreadPool } from '../thread-pool';
 import { flag, parseCommandLine, parseCount, parseEndpoint, parseRangeList, runTool, str, UsageError } from './cli';
 import { ProgressLine, statsLines } from './progress';
 import { checkVerifyHeap } from './verify-pattern';
+import type { XdpMode } from '../xdp';
 
 const USAGE = `Usage: spead-recv [options] [host]:<port> [[host]:<port> ...]
        spead-recv [options] --pcap FILE [--filter EXPR]
@@ -26,6 +27,10 @@ const USAGE = `Usage: spead-recv [options] [host]:<port> [[host]:<port> ...]
   --ibv                    receive with ibverbs (needs --bind; all sources of a stream in one reader)
   --ibv-vector N           ibverbs completion vector; --ibv-vector=-1 busy-polls (0)
   --ibv-max-poll N         ibverbs polls before sleeping (10)
+  --xdp IFACE              receive with AF_XDP on interface IFACE (all sources of a stream in one reader)
+  --xdp-queue N            the NIC queue to bind (0)
+  --xdp-mode MODE          auto, native or generic XDP (auto)
+  --xdp-zero-copy          require zero-copy AF_XDP (default: whatever the driver offers)
   --buffer N               socket buffer size (8 MiB)
   --max-heaps N            live heaps per substream (4) [spead2: --concurrent-heaps]
   --substreams N           substreams (1)
@@ -53,6 +58,10 @@ const OPTIONS = {
   ibv: { type: 'boolean' },
   'ibv-vector': { type: 'string' },
   'ibv-max-poll': { type: 'string' },
+  xdp: { type: 'string' },
+  'xdp-queue': { type: 'string' },
+  'xdp-mode': { type: 'string' },
+  'xdp-zero-copy': { type: 'boolean' },
   buffer: { type: 'string' },
   'max-heaps': { type: 'string' },
   'concurrent-heaps': { type: 'string' },
@@ -121,9 +130,24 @@ async function main(): Promise<number> {
     commVector: parseCount('ibv-vector', str(cl, 'ibv-vector'), 0, -(2 ** 31)),
     maxPoll: parseCount('ibv-max-poll', str(cl, 'ibv-max-poll'), 10, 1),
   };
+  const xdp = str(cl, 'xdp');
+  if (xdp !== undefined && (flag(cl, 'tcp') || pcap !== undefined || ibv)) throw new UsageError('--xdp cannot be combined with --tcp, --pcap or --ibv');
+  const xdpMode = str(cl, 'xdp-mode') ?? 'auto';
+  if (xdpMode !== 'auto' && xdpMode !== 'native' && xdpMode !== 'generic') throw new UsageError(`--xdp-mode must be auto, native or generic, not ${xdpMode}`);
+  const xdpOptions = {
+    queue: parseCount('xdp-queue', str(cl, 'xdp-queue'), 0),
+    mode: xdpMode as XdpMode,
+    maxSize: readerOptions.maxSize,
+    zeroCopy: flag(cl, 'xdp-zero-copy') ? true : undefined,
+  };
   const groups = pcap !== undefined ? [[]] : flag(cl, 'joint') ? [endpoints] : endpoints.map((e) => [e]);
   const addReaders = (s: Stream, eps: typeof endpoints): void => {
     if (pcap !== undefined) s.addPcapFileReader(pcap, { filter: str(cl, 'filter') });
+    if (xdp !== undefined) {
+      const info = s.addUdpXdpReader({ ...xdpOptions, interface: xdp, endpoints: eps.map((ep) => ({ host: ep.host, port: ep.port })) });
+      process.stderr.write(`AF_XDP on ${xdp}: ${info.mode} XDP, ${info.zeroCopy ? 'zero-copy' : 'copy mode'}\n`);
+      return;
+    }
     if (ibv) {
       s.addUdpIbvReader({ ...ibvOptions, endpoints: eps.map((ep) => ({ host: ep.host, port: ep.port })) });
       return;

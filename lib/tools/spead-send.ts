@@ -12,7 +12,7 @@ import { resendable } from '../heap-encoder';
 import { Descriptor } from '../descriptor';
 import { GroupMode, HeapReference } from '../send/heap-reference';
 import { Heap } from '../send/heap';
-import { TcpStream, UdpIbvStream, UdpStream } from '../send/network-streams';
+import { TcpStream, UdpIbvStream, UdpStream, UdpXdpStream } from '../send/network-streams';
 import { Transform } from 'stream';
 import { flag, parseCommandLine, parseCount, parseEndpoint, parseRangeList, parseReal, runTool, str, UsageError } from './cli';
 import { ThreadPool } from '../thread-pool';
@@ -37,6 +37,8 @@ const USAGE = `Usage: spead-send [options] <host>:<port> [<host>:<port> ...]
   --ibv                    send with ibverbs (IPv4 multicast; needs --bind)
   --ibv-vector N           ibverbs completion vector; --ibv-vector=-1 busy-polls (0)
   --ibv-max-poll N         ibverbs polls before sleeping (10)
+  --xdp IFACE              send with AF_XDP on interface IFACE (IPv4)
+  --dest-mac MAC           with --xdp: destination MAC (default: multicast MAC or the ARP table)
   --group-mode MODE        serial or round-robin, with --batch (serial)
   --batch N                heaps per sendHeaps call (1)
   --input FILE             replay a capture (SPEAD packets) instead of test heaps
@@ -62,6 +64,8 @@ const OPTIONS = {
   ibv: { type: 'boolean' },
   'ibv-vector': { type: 'string' },
   'ibv-max-poll': { type: 'string' },
+  xdp: { type: 'string' },
+  'dest-mac': { type: 'string' },
   'group-mode': { type: 'string' },
   batch: { type: 'string' },
   input: { type: 'string' },
@@ -100,7 +104,17 @@ async function main(): Promise<number> {
   const ibv = flag(cl, 'ibv');
   if (ibv && flag(cl, 'tcp')) throw new UsageError('--ibv and --tcp are incompatible');
   if (ibv && str(cl, 'bind') === undefined) throw new UsageError('--ibv requires --bind');
-  const stream = ibv
+  const xdp = str(cl, 'xdp');
+  if (xdp !== undefined && (ibv || flag(cl, 'tcp'))) throw new UsageError('--xdp cannot be combined with --ibv or --tcp');
+  if (str(cl, 'dest-mac') !== undefined && xdp === undefined) throw new UsageError('--dest-mac needs --xdp');
+  const stream = xdp !== undefined
+    ? new UdpXdpStream(dests, streamConfig, {
+        interface: xdp,
+        destMac: str(cl, 'dest-mac'),
+        sourceAddress: str(cl, 'bind'),
+        ttl: parseCount('ttl', str(cl, 'ttl'), 64, 1),
+      })
+    : ibv
     ? new UdpIbvStream(dests, streamConfig, {
         interfaceAddress: str(cl, 'bind') ?? '',
         bufferSize: parseCount('buffer', str(cl, 'buffer'), 512 * 1024),
