@@ -2,9 +2,10 @@
  * AF_XDP receive against the kernel's UDP path (recvmmsg) on the same veth
  * pair, in the same run: a namespace made for the benchmark holds the sender.
  */
-import { execFile, execFileSync } from 'child_process';
+import { execFile } from 'child_process';
 import * as path from 'path';
 import { MemoryPool, recv, xdpAvailable } from '../lib/index';
+import { deleteNamespaces, ip, runSteps, vethToNamespaceSteps } from '../test/helpers/netns';
 import { BenchRow, BenchSection } from './table';
 
 const tag = `spb${process.pid % 100000}`;
@@ -15,37 +16,6 @@ const RX_ADDR = '10.215.9.1';
 const TX_ADDR = '10.215.9.2';
 const PORT = 17160;
 const SENDER = path.join(__dirname, 'xdp-sender.js');
-
-function ip(...args: string[]): void {
-  execFileSync('ip', args, { stdio: 'pipe' });
-}
-
-function setUp(): string | undefined {
-  const steps: Array<[string, string[]]> = [
-    ['create a network namespace', ['netns', 'add', NS]],
-    ['create a veth pair', ['link', 'add', RX_IF, 'type', 'veth', 'peer', 'name', TX_IF, 'netns', NS]],
-    ['address the receiving end', ['addr', 'add', `${RX_ADDR}/24`, 'dev', RX_IF]],
-    ['address the sending end', ['-n', NS, 'addr', 'add', `${TX_ADDR}/24`, 'dev', TX_IF]],
-    ['bring the receiving end up', ['link', 'set', RX_IF, 'up']],
-    ['bring the sending end up', ['-n', NS, 'link', 'set', TX_IF, 'up']],
-  ];
-  for (const [what, args] of steps) {
-    try {
-      ip(...args);
-    } catch (e) {
-      return `this machine refused to ${what}: ${String((e as { stderr?: Buffer }).stderr ?? e).trim()}`;
-    }
-  }
-  return undefined;
-}
-
-function tearDown(): void {
-  try {
-    ip('netns', 'del', NS);
-  } catch {
-    // never made
-  }
-}
 
 async function run(
   addReader: (rx: recv.Stream) => void,
@@ -98,13 +68,13 @@ export async function xdpSection(seconds: number, xdpSender: boolean, heapSize =
   const baseline = 'UDP reader (recvmmsg)';
   const { available, reason } = xdpAvailable();
   if (!available) return { title, baseline, rows: [], note: `skipped: ${reason}` };
-  const refused = setUp();
+  const refused = runSteps(vethToNamespaceSteps(NS, RX_IF, TX_IF, RX_ADDR, TX_ADDR));
   if (refused !== undefined) {
-    tearDown();
+    deleteNamespaces(NS);
     return { title, baseline, rows: [], note: `skipped: ${refused}` };
   }
   const rows: BenchRow[] = [];
-  const rxMac = (JSON.parse(execFileSync('ip', ['-j', 'link', 'show', 'dev', RX_IF]).toString()) as Array<{ address: string }>)[0].address;
+  const rxMac = (JSON.parse(ip('-j', 'link', 'show', 'dev', RX_IF)) as Array<{ address: string }>)[0].address;
   const senderArgs = xdpSender ? [TX_IF, rxMac] : [];
   try {
     const cases: Array<[string, (rx: recv.Stream) => void]> = [
@@ -119,7 +89,7 @@ export async function xdpSection(seconds: number, xdpSender: boolean, heapSize =
   } catch (e) {
     return { title, baseline, rows, note: `stopped: ${(e as Error).message}` };
   } finally {
-    tearDown();
+    deleteNamespaces(NS);
   }
   return { title, baseline, rows };
 }

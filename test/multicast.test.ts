@@ -3,6 +3,7 @@ import { execFileSync, spawn } from 'child_process';
 import * as path from 'path';
 import { recv, send } from '../lib/index';
 import { endHeap, patternHeap } from './helpers/heaps';
+import { deleteNamespaces, runSteps } from './helpers/netns';
 
 const CHILD = path.join(__dirname, 'helpers', 'mc-child.js');
 const tag = `spd${process.pid % 100000}`;
@@ -11,10 +12,6 @@ const NS_B = `${tag}b`;
 // A subnet that exists only on the veth pair between the test's own namespaces.
 const ADDR_A = '10.213.7.1';
 const ADDR_B = '10.213.7.2';
-
-function ip(...args: string[]): void {
-  execFileSync('ip', args, { stdio: 'pipe' });
-}
 
 describe('multicast over a veth pair between network namespaces the test creates', function () {
   this.timeout(30000);
@@ -32,26 +29,15 @@ describe('multicast over a veth pair between network namespaces the test creates
       ['link A up', ['-n', NS_A, 'link', 'set', `${tag}x`, 'up']],
       ['link B up', ['-n', NS_B, 'link', 'set', `${tag}y`, 'up']],
     ];
-    for (const [what, args] of steps) {
-      try {
-        ip(...args);
-      } catch (e) {
-        console.log(`      (skipped: this machine refused to ${what}: ${String((e as { stderr?: Buffer }).stderr ?? e).trim()})`);
-        this.skip();
-      }
+    const refused = runSteps(steps);
+    if (refused !== undefined) {
+      console.log(`      (skipped: ${refused})`);
+      this.skip();
     }
     ready = true;
   });
 
-  after(() => {
-    for (const ns of [NS_A, NS_B]) {
-      try {
-        ip('netns', 'del', ns);
-      } catch {
-        // not created
-      }
-    }
-  });
+  after(() => deleteNamespaces(NS_A, NS_B));
 
   async function exchange(group: string, ifaceA: string, ifaceB: string): Promise<{ cnts: number[]; ok: boolean }> {
     const port = '17149';

@@ -1,11 +1,12 @@
 import { expect } from 'chai';
-import { execFile, execFileSync, spawn } from 'child_process';
+import { execFile, spawn } from 'child_process';
 import * as dgram from 'dgram';
 import * as path from 'path';
 import { decodePacket, recv, send, xdpAvailable } from '../lib/index';
 import { native } from '../lib/native';
 import { ethernet, ipv4Packet, PAYLOAD } from './helpers/frames';
 import { collect, endHeap, item, patternHeap } from './helpers/heaps';
+import { deleteNamespaces, ip, runSteps, vethToNamespaceSteps } from './helpers/netns';
 
 // The receiver runs in this process, on a veth end in the current namespace;
 // the senders run in a namespace the test creates, on the other end.
@@ -18,10 +19,6 @@ const TX_IF = `${tag}s`;
 const RX_ADDR = '10.214.9.1';
 const TX_ADDR = '10.214.9.2';
 const PORT = 17150;
-
-function ip(...args: string[]): string {
-  return execFileSync('ip', args, { stdio: 'pipe' }).toString();
-}
 
 /** Runs the sender child in the namespace; resolves when it is done. */
 function sendFromNamespace(...args: Array<string | number>): Promise<void> {
@@ -105,21 +102,10 @@ describe('AF_XDP over a veth pair the test creates', function () {
       console.log(`      (skipped: ${reason})`);
       this.skip();
     }
-    const steps: Array<[string, string[]]> = [
-      ['create a network namespace', ['netns', 'add', NS]],
-      ['create a veth pair', ['link', 'add', RX_IF, 'type', 'veth', 'peer', 'name', TX_IF, 'netns', NS]],
-      ['address the receiving end', ['addr', 'add', `${RX_ADDR}/24`, 'dev', RX_IF]],
-      ['address the sending end', ['-n', NS, 'addr', 'add', `${TX_ADDR}/24`, 'dev', TX_IF]],
-      ['bring the receiving end up', ['link', 'set', RX_IF, 'up']],
-      ['bring the sending end up', ['-n', NS, 'link', 'set', TX_IF, 'up']],
-    ];
-    for (const [what, args] of steps) {
-      try {
-        ip(...args);
-      } catch (e) {
-        console.log(`      (skipped: this machine refused to ${what}: ${String((e as { stderr?: Buffer }).stderr ?? e).trim()})`);
-        this.skip();
-      }
+    const refused = runSteps(vethToNamespaceSteps(NS, RX_IF, TX_IF, RX_ADDR, TX_ADDR));
+    if (refused !== undefined) {
+      console.log(`      (skipped: ${refused})`);
+      this.skip();
     }
     // Can this process attach XDP and open AF_XDP sockets at all?
     const probe = new recv.Stream();
@@ -133,13 +119,7 @@ describe('AF_XDP over a veth pair the test creates', function () {
     }
   });
 
-  after(() => {
-    try {
-      ip('netns', 'del', NS); // takes the veth pair with it
-    } catch {
-      // never created
-    }
-  });
+  after(() => deleteNamespaces(NS)); // takes the veth pairs with it
 
   it('the XDP program redirects exactly the endpoint flows, tagged or not, and passes everything else to the kernel', () => {
     const XDP_PASS = 2;

@@ -1,4 +1,5 @@
 #include "ibv/ibv_lib.h"
+#include "net/interface.h"
 #include "common/dynlib.h"
 #include "common/system_error.h"
 #include "common/unique_fd.h"
@@ -78,32 +79,14 @@ MappedBuffer map_buffer(std::size_t size)
 
 net::MacAddress interface_mac(in_addr address)
 {
-    ifaddrs *list = nullptr;
-    if (::getifaddrs(&list) < 0)
-        throw_errno("getifaddrs");
-    std::unique_ptr<ifaddrs, void (*)(ifaddrs *)> owned(list, ::freeifaddrs);
-    std::string name;
-    for (ifaddrs *i = list; i != nullptr; i = i->ifa_next)
-        if (i->ifa_addr && i->ifa_addr->sa_family == AF_INET
-            && reinterpret_cast<const sockaddr_in *>(i->ifa_addr)->sin_addr.s_addr == address.s_addr)
-        {
-            name = i->ifa_name;
-            break;
-        }
-    char text[INET_ADDRSTRLEN] = "";
-    ::inet_ntop(AF_INET, &address, text, sizeof(text));
-    if (name.empty())
+    const auto name = net::interface_with_ipv4(ntohl(address.s_addr));
+    if (!name)
+    {
+        char text[INET_ADDRSTRLEN] = "";
+        ::inet_ntop(AF_INET, &address, text, sizeof(text));
         throw std::system_error(ENODEV, std::generic_category(), std::string("no interface has address ") + text);
-    UniqueFd fd(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-    if (!fd)
-        throw_errno("socket");
-    ifreq req{};
-    std::strncpy(req.ifr_name, name.c_str(), IFNAMSIZ - 1);
-    if (::ioctl(fd.get(), SIOCGIFHWADDR, &req) < 0)
-        throw_errno("reading the MAC address of " + name);
-    net::MacAddress mac;
-    std::memcpy(mac.data(), req.ifr_hwaddr.sa_data, mac.size());
-    return mac;
+    }
+    return net::interface_mac(*name);
 }
 
 #ifndef SPEAD_HAVE_IBV
@@ -264,6 +247,27 @@ Ptr<ibv_cq> create_cq(ibv_context *context, int entries, ibv_comp_channel *chann
     if (!cq)
         throw_errno("ibv_create_cq");
     return cq;
+}
+
+std::size_t ring_slots(const Device &device, std::size_t buffer_size, std::size_t slot_size)
+{
+    std::size_t slots = std::max<std::size_t>(1, buffer_size / slot_size);
+    // The device bounds how many work requests one queue (and its CQ) can hold.
+    slots = std::min<std::size_t>(slots, std::size_t(std::max(1, device.attr.max_qp_wr)));
+    return std::min<std::size_t>(slots, std::size_t(std::max(1, device.attr.max_cqe)));
+}
+
+Completion create_completion(ibv_context *context, int entries, int comp_vector)
+{
+    Completion c;
+    int vector = 0;
+    if (comp_vector >= 0)
+    {
+        c.channel = create_comp_channel(context);
+        vector = comp_vector % std::max(1, context->num_comp_vectors);
+    }
+    c.cq = create_cq(context, entries, c.channel.get(), vector);
+    return c;
 }
 
 Ptr<ibv_qp> create_raw_qp(ibv_pd *pd, ibv_cq *send_cq, ibv_cq *recv_cq, std::uint32_t max_send_wr,

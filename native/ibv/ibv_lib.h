@@ -134,6 +134,20 @@ Ptr<ibv_flow> create_udp_flow(ibv_qp *qp, std::uint8_t port, const net::MacAddre
 // and re-arms the CQ. Returns false if no event was pending (EAGAIN).
 bool consume_cq_event(ibv_comp_channel *channel);
 
+// How many slots of `slot_size` bytes a ring of `buffer_size` gets on this
+// device (at least 1, at most what a queue and a CQ can hold).
+std::size_t ring_slots(const Device &device, std::size_t buffer_size, std::size_t slot_size);
+
+// A CQ with `entries`, and (comp_vector >= 0) a non-blocking completion
+// channel on that vector modulo the device's; comp_vector < 0: no channel
+// (busy polling). The CQ is declared last, so it goes before its channel.
+struct Completion
+{
+    Ptr<ibv_comp_channel> channel;
+    Ptr<ibv_cq> cq;
+};
+Completion create_completion(ibv_context *context, int entries, int comp_vector);
+
 #endif
 
 } // namespace spead::ibv

@@ -51,22 +51,12 @@ UdpIbvReader::UdpIbvReader(ThreadPool &pool, PacketSink &sink, const UdpIbvReade
     device_ = ibv::open_device(iface); // ENODEV when there is no library or device
 
     const std::size_t buffer_size = config.buffer_size ? config.buffer_size : UdpIbvReaderConfig::default_buffer_size;
-    std::size_t slots = std::max<std::size_t>(1, buffer_size / max_size_);
-    // The device bounds how many receives one queue (and its CQ) can hold.
-    slots = std::min<std::size_t>(slots, std::size_t(std::max(1, device_.attr.max_qp_wr)));
-    slots = std::min<std::size_t>(slots, std::size_t(std::max(1, device_.attr.max_cqe)));
-    n_slots_ = slots;
+    n_slots_ = ibv::ring_slots(device_, buffer_size, max_size_);
 
     ibv_context *ctx = device_.context;
     pd_ = ibv::alloc_pd(ctx);
-    int vector = 0;
-    if (!busy_poll_)
-    {
-        channel_ = ibv::create_comp_channel(ctx);
-        vector = config.comp_vector % std::max(1, ctx->num_comp_vectors);
-    }
-    cq_ = ibv::create_cq(ctx, int(n_slots_), channel_.get(), vector);
-    qp_ = ibv::create_raw_qp(pd_.get(), cq_.get(), cq_.get(), 1, std::uint32_t(n_slots_), 1);
+    completion_ = ibv::create_completion(ctx, int(n_slots_), busy_poll_ ? -1 : config.comp_vector);
+    qp_ = ibv::create_raw_qp(pd_.get(), completion_.cq.get(), completion_.cq.get(), 1, std::uint32_t(n_slots_), 1);
     buffer_ = ibv::map_buffer(n_slots_ * max_size_);
     mr_ = ibv::reg_mr(pd_.get(), buffer_.get(), n_slots_ * max_size_, IBV_ACCESS_LOCAL_WRITE);
 
@@ -150,13 +140,13 @@ void UdpIbvReader::start()
         pool_.post([this, state] { busy_loop(state); });
         return;
     }
-    ::ibv_req_notify_cq(cq_.get(), 0);
-    watch_ = pool_.watch(channel_->fd, EPOLLIN, [this] { on_ready(); });
+    ::ibv_req_notify_cq(completion_.cq.get(), 0);
+    watch_ = pool_.watch(completion_.channel->fd, EPOLLIN, [this] { on_ready(); });
 }
 
 int UdpIbvReader::poll_once()
 {
-    const int n = ::ibv_poll_cq(cq_.get(), BATCH, wcs_.data());
+    const int n = ::ibv_poll_cq(completion_.cq.get(), BATCH, wcs_.data());
     if (n <= 0)
         return 0;
     packets_.clear();
@@ -185,7 +175,7 @@ int UdpIbvReader::poll_once()
 
 void UdpIbvReader::on_ready()
 {
-    while (ibv::consume_cq_event(channel_.get()))
+    while (ibv::consume_cq_event(completion_.channel.get()))
     {
     }
     // Keep polling while completions come; give up the thread after max_poll empty polls.

@@ -77,8 +77,7 @@ private:
     std::vector<UniqueFd> join_sockets_; // hold the multicast memberships
     ibv::Device device_;
     ibv::Ptr<ibv_pd> pd_;
-    ibv::Ptr<ibv_comp_channel> channel_;
-    ibv::Ptr<ibv_cq> cq_;
+    ibv::Completion completion_;
     ibv::Ptr<ibv_qp> qp_;
     ibv::MappedBuffer buffer_;
     ibv::Ptr<ibv_mr> mr_;

@@ -109,22 +109,14 @@ UdpIbvWriter::UdpIbvWriter(const UdpIbvWriterConfig &config, std::size_t max_pac
 
     slot_size_ = std::min(max_packet_size, net::max_udp_payload) + net::udp_frame_header_size;
     const std::size_t buffer_size = config.buffer_size ? config.buffer_size : UdpIbvWriterConfig::default_buffer_size;
-    n_slots_ = std::max<std::size_t>(1, buffer_size / slot_size_);
-    n_slots_ = std::min<std::size_t>(n_slots_, std::size_t(std::max(1, device_.attr.max_qp_wr)));
-    n_slots_ = std::min<std::size_t>(n_slots_, std::size_t(std::max(1, device_.attr.max_cqe)));
+    n_slots_ = ibv::ring_slots(device_, buffer_size, slot_size_);
     // A few entries are enough: the header slot, and payload pieces in between copies.
     max_sge_ = std::size_t(std::clamp(device_.attr.max_sge, 1, 4));
 
     ibv_context *ctx = device_.context;
     pd_ = ibv::alloc_pd(ctx);
-    int vector = 0;
-    if (!busy_poll_)
-    {
-        channel_ = ibv::create_comp_channel(ctx);
-        vector = config.comp_vector % std::max(1, ctx->num_comp_vectors);
-    }
-    cq_ = ibv::create_cq(ctx, int(n_slots_), channel_.get(), vector);
-    qp_ = ibv::create_raw_qp(pd_.get(), cq_.get(), cq_.get(), std::uint32_t(n_slots_), 1, std::uint32_t(max_sge_));
+    completion_ = ibv::create_completion(ctx, int(n_slots_), busy_poll_ ? -1 : config.comp_vector);
+    qp_ = ibv::create_raw_qp(pd_.get(), completion_.cq.get(), completion_.cq.get(), std::uint32_t(n_slots_), 1, std::uint32_t(max_sge_));
     buffer_ = ibv::map_buffer(n_slots_ * slot_size_);
     mr_ = ibv::reg_mr(pd_.get(), buffer_.get(), n_slots_ * slot_size_, IBV_ACCESS_LOCAL_WRITE);
     for (const auto &[begin, end] : check_regions(config.memory_regions))
@@ -156,7 +148,7 @@ const UdpIbvWriter::Region *UdpIbvWriter::find_region(const std::uint8_t *p, std
 
 int UdpIbvWriter::poll_once(std::vector<int> &errors)
 {
-    const int n = ::ibv_poll_cq(cq_.get(), BATCH, wcs_.data());
+    const int n = ::ibv_poll_cq(completion_.cq.get(), BATCH, wcs_.data());
     for (int i = 0; i < n; i++)
     {
         const ibv_wc &wc = wcs_[std::size_t(i)];
@@ -182,12 +174,12 @@ void UdpIbvWriter::reap(std::size_t want, std::vector<int> &errors)
             continue;
         // Sleep on the completion channel: arm, poll once more (a completion
         // may have come before arming), then wait for the event.
-        ::ibv_req_notify_cq(cq_.get(), 0);
+        ::ibv_req_notify_cq(completion_.cq.get(), 0);
         if (poll_once(errors) > 0)
             continue;
-        pollfd pfd{channel_->fd, POLLIN, 0};
+        pollfd pfd{completion_.channel->fd, POLLIN, 0};
         if (::poll(&pfd, 1, WAIT_TIMEOUT_MS) > 0)
-            ibv::consume_cq_event(channel_.get());
+            ibv::consume_cq_event(completion_.channel.get());
         empty = 0;
     }
 }

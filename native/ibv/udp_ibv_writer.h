@@ -70,8 +70,7 @@ private:
     UniqueFd port_socket_; // reserves the source port
     ibv::Device device_;
     ibv::Ptr<ibv_pd> pd_;
-    ibv::Ptr<ibv_comp_channel> channel_;
-    ibv::Ptr<ibv_cq> cq_;
+    ibv::Completion completion_;
     ibv::Ptr<ibv_qp> qp_;
     ibv::MappedBuffer buffer_;
     ibv::Ptr<ibv_mr> mr_;
