@@ -9,6 +9,7 @@ import { HeapDecoder, MemoryPool, recv, send } from '../lib/index';
 import { native } from '../lib/native';
 import { searchSustainableRate } from '../lib/tools/rate-search';
 import { BenchRow, BenchSection, renderTable, timeLoop } from './table';
+import { sendFor } from './send-for';
 import { xdpSection } from './xdp';
 
 const quick = process.argv.includes('--quick');
@@ -98,18 +99,7 @@ async function udpRun(heapSize: number, packet: number, rate: number, seconds: n
       h.release();
     }
   })();
-  const start = process.hrtime.bigint();
-  const deadline = start + BigInt(Math.round(seconds * 1e9));
-  const inFlight: Array<Promise<number> | undefined> = [undefined, undefined];
-  let sentHeaps = 0;
-  for (let turn = 0; process.hrtime.bigint() < deadline; turn++) {
-    const slot = turn % 2;
-    if (inFlight[slot]) await inFlight[slot];
-    inFlight[slot] = tx.sendHeaps(groups[slot], send.GroupMode.SERIAL);
-    sentHeaps += batch;
-  }
-  await Promise.all(inFlight);
-  const elapsed = Number(process.hrtime.bigint() - start) / 1e9;
+  const { sentHeaps, seconds: elapsed } = await sendFor(tx, groups, seconds);
   await new Promise((r) => setTimeout(r, 100));
   rx.stop();
   await receiving;

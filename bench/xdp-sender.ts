@@ -7,6 +7,7 @@
  * offers more packets per second than the kernel's UDP path.
  */
 import { send } from '../lib/index';
+import { sendFor } from './send-for';
 
 async function main(): Promise<void> {
   const [host, portText, secondsText, heapText, packetText, iface, destMac] = process.argv.slice(2);
@@ -22,18 +23,7 @@ async function main(): Promise<void> {
       return heap;
     }),
   );
-  const start = process.hrtime.bigint();
-  const deadline = start + BigInt(Math.round(Number(secondsText) * 1e9));
-  const inFlight: Array<Promise<number> | undefined> = [undefined, undefined];
-  let sentHeaps = 0;
-  for (let turn = 0; process.hrtime.bigint() < deadline; turn++) {
-    const slot = turn % 2;
-    if (inFlight[slot]) await inFlight[slot];
-    inFlight[slot] = tx.sendHeaps(groups[slot], send.GroupMode.SERIAL);
-    sentHeaps += batch;
-  }
-  await Promise.all(inFlight);
-  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  const { sentHeaps, seconds } = await sendFor(tx, groups, Number(secondsText));
   const end = new send.Heap();
   end.addEnd();
   await new Promise((r) => setTimeout(r, 100));
