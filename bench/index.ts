@@ -185,13 +185,15 @@ async function sendSection(heapSize: number, packet: number): Promise<BenchSecti
 async function main(): Promise<void> {
   const sections: BenchSection[] = [];
   if (process.argv.includes('--xdp-only')) {
-    process.stdout.write(renderTable([await xdpSection(SECONDS * 2, false), await xdpSection(SECONDS * 2, true)]));
+    const xdp: BenchSection[] = [];
+    for (const sender of ['stream', 'xdp', 'blast'] as const) xdp.push(await xdpSection(SECONDS * 2, sender));
+    process.stdout.write(renderTable(xdp));
     return;
   }
   for (const [heap, packet] of [[8192, 1472], [1 << 20, 1472], [1 << 20, 9000]]) sections.push(await inMemory(heap, packet));
   for (const [heap, packet] of [[8192, 1472], [16384, 9000], [1 << 20, 9000], [1 << 20, 1472], [64 << 20, 9000]]) sections.push(await sendSection(heap, packet));
   for (const [heap, packet] of [[8192, 9000], [8192, 1472], [1 << 20, 9000], [1 << 20, 1472], [64 << 20, 9000]]) sections.push(await udp(heap, packet));
-  for (const xdpSender of [false, true]) sections.push(await xdpSection(SECONDS * 2, xdpSender));
+  for (const sender of ['stream', 'xdp', 'blast'] as const) sections.push(await xdpSection(SECONDS * 2, sender));
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   process.stdout.write(`spead benchmarks — ${os.cpus().length} × ${cpu}, Linux ${os.release()}, Node ${process.version}\n`);
   process.stdout.write(renderTable(sections));

@@ -22,6 +22,7 @@ async function run(
   heapSize: number,
   packet: number,
   seconds: number,
+  sender: VethSender,
   senderArgs: string[],
 ): Promise<{ gbps: number; heapsPerSecond: number; loss: number; cpuPerHeapUs: number }> {
   const ring = 16;
@@ -43,7 +44,7 @@ async function run(
   const out = await new Promise<string>((resolve, reject) =>
     execFile(
       'ip',
-      ['netns', 'exec', NS, process.execPath, SENDER, RX_ADDR, String(PORT), String(seconds), String(heapSize), String(packet), ...senderArgs],
+      ['netns', 'exec', NS, process.execPath, SENDER, sender, RX_ADDR, String(PORT), String(seconds), String(heapSize), String(packet), ...senderArgs],
       { timeout: 60000 },
       (e, stdout, stderr) => (e ? reject(new Error(`sender failed: ${stderr || e.message}`)) : resolve(stdout)),
     ),
@@ -61,9 +62,17 @@ async function run(
   };
 }
 
+export type VethSender = 'stream' | 'xdp' | 'blast';
+
+const SENDER_NAMES: Record<VethSender, string> = {
+  stream: 'a UdpStream without GSO',
+  xdp: 'an AF_XDP sender (UdpXdpStream)',
+  blast: 'a C sendmmsg loop replaying encoded packets',
+};
+
 /** The AF_XDP section of `npm run bench`. */
-export async function xdpSection(seconds: number, xdpSender: boolean, heapSize = 65536, packet = 1472): Promise<BenchSection> {
-  const from = xdpSender ? 'an AF_XDP sender (UdpXdpStream)' : 'a UdpStream without GSO';
+export async function xdpSection(seconds: number, sender: VethSender, heapSize = 65536, packet = 1472): Promise<BenchSection> {
+  const from = SENDER_NAMES[sender];
   const title = `AF_XDP receive on a veth pair: ${heapSize} B heaps, ${packet} B packets, unlimited, from ${from}`;
   const baseline = 'UDP reader (recvmmsg)';
   const { available, reason } = xdpAvailable();
@@ -75,7 +84,7 @@ export async function xdpSection(seconds: number, xdpSender: boolean, heapSize =
   }
   const rows: BenchRow[] = [];
   const rxMac = (JSON.parse(ip('-j', 'link', 'show', 'dev', RX_IF)) as Array<{ address: string }>)[0].address;
-  const senderArgs = xdpSender ? [TX_IF, rxMac] : [];
+  const senderArgs = sender === 'xdp' ? [TX_IF, rxMac] : [];
   try {
     const cases: Array<[string, (rx: recv.Stream) => void]> = [
       [baseline, (rx) => rx.addUdpReader({ host: RX_ADDR, port: PORT }, { bufferSize: 16 << 20, maxSize: packet + 64 })],
@@ -83,7 +92,7 @@ export async function xdpSection(seconds: number, xdpSender: boolean, heapSize =
       ['AF_XDP reader, generic XDP', (rx) => rx.addUdpXdpReader({ interface: RX_IF, endpoints: [{ host: RX_ADDR, port: PORT }], mode: 'generic' })],
     ];
     for (const [name, add] of cases) {
-      const r = await run(add, heapSize, packet, seconds, senderArgs);
+      const r = await run(add, heapSize, packet, seconds, sender, senderArgs);
       rows.push({ name, value: r.gbps, unit: 'Gb/s', extra: { 'heaps/s': r.heapsPerSecond, loss: r.loss, 'rx CPU µs/heap': r.cpuPerHeapUs } });
     }
   } catch (e) {

@@ -68,6 +68,7 @@ export interface NativeAddon {
   ibvAvailable(): { available: boolean; reason: string };
   /** Bench only: a plain sendmmsg/recvmmsg loop over loopback. */
   benchUdpCeiling(packetSize: number, seconds: number): { sent: number; received: number; seconds: number };
+  benchUdpBlast(host: string, port: number, bytes: Uint8Array, sizes: number[], seconds: number): { sent: number; seconds: number };
 }
 
 /** native/addon/send_binding.cpp */
