@@ -227,6 +227,22 @@ describe('AF_XDP over a veth pair the test creates', function () {
     }
   });
 
+  it('a process killed with its reader attached leaves no XDP program behind', async () => {
+    const child = spawn(process.execPath, [CHILD, 'hold', RX_IF, String(PORT)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
+      child.on('exit', () => reject(new Error('the holder exited early')));
+    });
+    expect(xdpAttached()).to.equal(true);
+    child.kill('SIGKILL');
+    await new Promise((r) => child.on('exit', r));
+    for (let i = 0; i < 50 && xdpAttached(); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(xdpAttached()).to.equal(false);
+    const rx = new recv.Stream();
+    rx.addUdpXdpReader({ interface: RX_IF, endpoints: [{ port: PORT }] });
+    rx.destroy();
+  });
+
   it('refuses bad options with errors that name them, and the stream is undisturbed', async () => {
     const rx = new recv.Stream();
     const add = (o: Partial<recv.UdpXdpReaderOptions>) => () =>
@@ -263,11 +279,11 @@ describe('AF_XDP over a veth pair the test creates', function () {
         if (err.includes('AF_XDP on')) resolve();
       }),
     );
-    const exited = new Promise<number | null>((resolve) => recvTool.on('close', resolve));
+    const exited = new Promise<number | string | null>((resolve) => recvTool.on('close', (code, signal) => resolve(code ?? signal)));
     await Promise.race([ready, exited]);
     expect(err).to.include(`AF_XDP on ${RX_IF}: generic XDP, copy mode`);
     await sendFromNamespace('nogso', RX_ADDR, PORT, 30, 2000);
-    expect(await exited).to.equal(0);
+    expect(await exited, err).to.equal(0);
     expect(out).to.match(/^Received 30 heaps$/m);
 
     // And back: spead-send --xdp to a kernel reader in the namespace.
@@ -278,7 +294,9 @@ describe('AF_XDP over a veth pair the test creates', function () {
       [path.join(TOOLS, 'spead-send.js'), '--xdp', RX_IF, '--dest-mac', peerMac, '--heaps', '10', '--heap-size', '1024', '--packet', '1472', `${TX_ADDR}:${PORT}`],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
-    expect(await new Promise((resolve) => sendTool.on('close', resolve))).to.equal(0);
+    let sendErr = '';
+    sendTool.stderr.on('data', (d: Buffer) => (sendErr += d.toString()));
+    expect(await new Promise((resolve) => sendTool.on('close', resolve)), sendErr).to.equal(0);
     const r = await result();
     expect(r.cnts.length).to.equal(10);
   });

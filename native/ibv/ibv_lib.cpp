@@ -109,7 +109,9 @@ struct Loaded
 
 Loaded &loaded()
 {
-    static Loaded l;
+    // Deliberately never freed: a static object would dlclose the libraries at
+    // exit while pool threads or the addon's teardown may still call them.
+    static Loaded &l = *std::make_unique<Loaded>().release();
     static std::once_flag once;
     std::call_once(once, [] {
         // librdmacm resolves verbs symbols from libibverbs, hence global.

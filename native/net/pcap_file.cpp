@@ -51,8 +51,9 @@ public:
     // Never unloaded: filters may outlive any one reader.
     static const Libpcap *get()
     {
-        static const std::unique_ptr<Libpcap> instance = load();
-        return instance.get();
+        // Deliberately never freed (no dlclose at exit while threads may still filter).
+        static const Libpcap *const instance = load().release();
+        return instance;
     }
 
 private:

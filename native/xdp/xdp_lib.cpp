@@ -47,7 +47,7 @@ std::unique_ptr<Loaded> load()
     ok = l->libbpf.sym(x.map_create, "bpf_map_create") && l->libbpf.sym(x.map_update, "bpf_map_update_elem")
          && l->libbpf.sym(x.map_delete, "bpf_map_delete_elem") && l->libbpf.sym(x.prog_load, "bpf_prog_load")
          && l->libbpf.sym(x.prog_test_run, "bpf_prog_test_run_opts")
-         && l->libbpf.sym(x.xdp_attach, "bpf_xdp_attach") && l->libbpf.sym(x.xdp_detach, "bpf_xdp_detach")
+         && l->libbpf.sym(x.link_create, "bpf_link_create") && l->libbpf.sym(x.xdp_attach, "bpf_xdp_attach") && l->libbpf.sym(x.xdp_detach, "bpf_xdp_detach")
          && l->libbpf.sym(x.xdp_query_id, "bpf_xdp_query_id") && l->libbpf.sym(x.strerror, "libbpf_strerror");
     if (!ok)
         l->error = l->libbpf.error();
@@ -56,7 +56,9 @@ std::unique_ptr<Loaded> load()
 
 const Loaded &loaded()
 {
-    static const std::unique_ptr<Loaded> instance = load(); // never unloaded: sockets may outlive any caller
+    // Deliberately never freed: a static unique_ptr would dlclose the libraries
+    // at exit while pool threads or the addon's teardown may still call them.
+    static const Loaded *const instance = load().release();
     return *instance;
 }
 

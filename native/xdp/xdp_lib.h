@@ -28,6 +28,7 @@ struct XdpLib
     decltype(&::bpf_map_delete_elem) map_delete = nullptr;
     decltype(&::bpf_prog_load) prog_load = nullptr;
     decltype(&::bpf_prog_test_run_opts) prog_test_run = nullptr;
+    decltype(&::bpf_link_create) link_create = nullptr;
     decltype(&::bpf_xdp_attach) xdp_attach = nullptr;
     decltype(&::bpf_xdp_detach) xdp_detach = nullptr;
     decltype(&::bpf_xdp_query_id) xdp_query_id = nullptr;

@@ -182,8 +182,19 @@ std::vector<bpf_insn> redirect_program(int flows_fd, int xsks_fd)
     throw std::system_error(err, std::generic_category(), what + ": " + lib.error_text(ret));
 }
 
-std::mutex registry_mutex;
-std::map<int, std::weak_ptr<InterfaceProgram>> registry;
+// The attachments of this process by ifindex. Never destroyed: a pool thread
+// may still be tearing a reader down while the process exits.
+struct Registry
+{
+    std::mutex mutex;
+    std::map<int, std::weak_ptr<InterfaceProgram>> programs;
+};
+
+Registry &registry()
+{
+    static Registry &r = *std::make_unique<Registry>().release();
+    return r;
+}
 
 } // namespace
 
@@ -199,8 +210,9 @@ const char *mode_name(XdpMode mode)
 
 std::shared_ptr<InterfaceProgram> InterfaceProgram::acquire(int ifindex, const std::string &ifname, XdpMode mode)
 {
-    std::lock_guard<std::mutex> lock(registry_mutex);
-    if (auto existing = registry[ifindex].lock())
+    Registry &reg = registry();
+    std::lock_guard<std::mutex> lock(reg.mutex);
+    if (auto existing = reg.programs[ifindex].lock())
     {
         if (mode != XdpMode::auto_mode && mode != existing->mode())
             throw std::invalid_argument("XDP on " + ifname + " is already attached in " + mode_name(existing->mode())
@@ -209,7 +221,7 @@ std::shared_ptr<InterfaceProgram> InterfaceProgram::acquire(int ifindex, const s
         return existing;
     }
     auto p = std::make_shared<InterfaceProgram>(Token{}, ifindex, ifname, mode);
-    registry[ifindex] = p;
+    reg.programs[ifindex] = p;
     return p;
 }
 
@@ -298,19 +310,35 @@ InterfaceProgram::InterfaceProgram(Token, int ifindex, const std::string &ifname
                                                                   : std::vector<XdpMode>{mode};
     for (XdpMode m : tries)
     {
-        const std::uint32_t flags =
-            XDP_FLAGS_UPDATE_IF_NOEXIST | (m == XdpMode::native ? XDP_FLAGS_DRV_MODE : XDP_FLAGS_SKB_MODE);
-        ret = lib.xdp_attach(ifindex_, program_.prog_fd(), flags, nullptr);
-        if (ret == 0)
+        const std::uint32_t mode_flag = m == XdpMode::native ? XDP_FLAGS_DRV_MODE : XDP_FLAGS_SKB_MODE;
+        // A BPF link (kernel 5.9+) belongs to this process: if it dies, the
+        // kernel detaches the program. Older kernels: a netlink attachment,
+        // which outlives the process and is detached by hand in the destructor.
+        bpf_link_create_opts lo{};
+        lo.sz = sizeof(lo);
+        lo.flags = mode_flag;
+        ret = lib.link_create(program_.prog_fd(), ifindex_, BPF_XDP, &lo);
+        if (ret >= 0)
         {
+            link_.reset(ret);
             mode_ = m;
-            attach_flags_ = flags & ~std::uint32_t(XDP_FLAGS_UPDATE_IF_NOEXIST);
             return;
+        }
+        if (ret == -EINVAL || ret == -EOPNOTSUPP)
+        {
+            ret = lib.xdp_attach(ifindex_, program_.prog_fd(), XDP_FLAGS_UPDATE_IF_NOEXIST | mode_flag, nullptr);
+            if (ret == 0)
+            {
+                mode_ = m;
+                attach_flags_ = mode_flag;
+                return;
+            }
         }
         if (ret == -EBUSY || ret == -EEXIST)
             throw std::system_error(EBUSY, std::generic_category(),
                                     "interface " + ifname_ + " already has an XDP program attached (by another program "
-                                    "or process); spead will not replace it");
+                                    "or process); spead will not replace it (one left behind can be removed with "
+                                    "'ip link set dev " + ifname_ + " xdp off')");
     }
     fail(lib, ret, std::string("attaching the XDP program to ") + ifname_ + " in " + mode_name(mode) + " mode failed");
 }
@@ -318,11 +346,14 @@ InterfaceProgram::InterfaceProgram(Token, int ifindex, const std::string &ifname
 InterfaceProgram::~InterfaceProgram()
 {
     {
-        std::lock_guard<std::mutex> lock(registry_mutex);
-        auto it = registry.find(ifindex_);
-        if (it != registry.end() && it->second.expired())
-            registry.erase(it);
+        Registry &reg = registry();
+        std::lock_guard<std::mutex> lock(reg.mutex);
+        auto it = reg.programs.find(ifindex_);
+        if (it != reg.programs.end() && it->second.expired())
+            reg.programs.erase(it);
     }
+    if (link_)
+        return; // closing the link detaches
     const XdpLib &lib = XdpLib::get();
     bpf_xdp_attach_opts opts{};
     opts.sz = sizeof(opts);

@@ -107,7 +107,8 @@ private:
     std::string ifname_;
     XdpMode mode_ = XdpMode::generic;
     RedirectProgram program_;
-    std::uint32_t attach_flags_ = 0;
+    UniqueFd link_;                 // the BPF link, where the kernel has them
+    std::uint32_t attach_flags_ = 0; // else the netlink attachment's mode
     std::mutex mutex_;
     std::map<FlowKey, int> flows_;
     std::vector<bool> queues_;

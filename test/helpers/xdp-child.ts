@@ -6,6 +6,8 @@
  *   node xdp-child.js recv   <host> <port> <size> [xdp-interface]
  *     receives (with a UDP reader, or an AF_XDP reader on the interface), prints
  *     "ready", then {"cnts": [...], "ok": bool, "packets": n} once the stream ends
+ *   node xdp-child.js hold <interface> <port>
+ *     attaches an AF_XDP reader, prints "ready" and waits to be killed
  * Heap i (1…heaps) is patternHeap(size, i) with cnt i; then three end heaps.
  */
 import * as dgram from 'dgram';
@@ -30,7 +32,12 @@ async function main(): Promise<void> {
   const [mode, host, portText, countText, sizeText] = process.argv.slice(2);
   const port = Number(portText);
   const count = Number(countText);
-  if (mode === 'recv') {
+  if (mode === 'hold') {
+    const stream = new recv.Stream();
+    stream.addUdpXdpReader({ interface: host, endpoints: [{ port }] });
+    process.stdout.write('ready\n');
+    setInterval(() => undefined, 1000);
+  } else if (mode === 'recv') {
     const [, , , size, iface] = process.argv.slice(2);
     const stream = new recv.Stream();
     if (iface) stream.addUdpXdpReader({ interface: iface, endpoints: [{ host, port }] });
