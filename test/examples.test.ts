@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { execFile } from 'child_process';
 import * as path from 'path';
+import { xdpAvailable } from '../lib/index';
 
 const EXAMPLES = path.join(__dirname, '..', 'examples');
 
@@ -74,5 +75,17 @@ describe('examples run to completion', function () {
     expect(r.code, r.stderr).to.equal(0);
     const lines = r.stdout.split('\n').filter((l) => l.startsWith('{'));
     expect(lines.map((l) => (JSON.parse(l) as { x: number }).x)).to.deep.equal([0, 1, 2, 3, 4]);
+  });
+
+  it('xdp-veth (AF_XDP over a veth pair it makes; needs root)', async function () {
+    const { available, reason } = xdpAvailable();
+    if (!available || process.getuid?.() !== 0) {
+      console.log(`      (skipped: ${available ? 'not root' : reason})`);
+      this.skip();
+    }
+    const r = await run('xdp-veth', ['--heaps', '20']);
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout).to.match(/AF_XDP reader on \S+: native XDP, copy mode/);
+    expect(r.stdout).to.match(/received 20 heaps over AF_XDP, values intact/);
   });
 });
