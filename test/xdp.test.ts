@@ -332,6 +332,27 @@ describe('AF_XDP over a veth pair the test creates', function () {
       expect(r.ok).to.equal(true);
     });
 
+    it('a link that goes down fails the heaps with the kernel’s error instead of hanging, and sending resumes when it is up', async function () {
+      this.timeout(20000);
+      const tx = new send.UdpXdpStream([{ host: TX_ADDR, port: PORT }], { maxPacketSize: 1472 }, { interface: RX_IF, destMac: peerMac, frames: 64 });
+      ip('link', 'set', RX_IF, 'down');
+      try {
+        let error: NodeJS.ErrnoException | undefined;
+        // More packets than UMEM frames: without a bound the sender would wait for ever.
+        await tx.sendHeap(patternHeap(200000, 1).heap).catch((e: NodeJS.ErrnoException) => (error = e));
+        expect(error?.code).to.equal('ENETDOWN');
+      } finally {
+        ip('link', 'set', RX_IF, 'up');
+      }
+      tx.destroy();
+      for (let i = 0; i < 100 && !/state UP/.test(ip('link', 'show', 'dev', RX_IF)); i++) await new Promise((r) => setTimeout(r, 20));
+      const result = await receiveInNamespace(2000);
+      const again = new send.UdpXdpStream([{ host: TX_ADDR, port: PORT }], { maxPacketSize: 1472 }, { interface: RX_IF, destMac: peerMac });
+      await sendPatternHeaps(again, 5, 2000);
+      again.destroy();
+      expect((await result()).cnts).to.deep.equal([1, 2, 3, 4, 5]);
+    });
+
     it('refuses what it cannot send, clearly', async () => {
       const make = (o: Partial<send.UdpXdpStreamOptions>, host = TX_ADDR) => () =>
         new send.UdpXdpStream([{ host, port: PORT }], {}, { interface: RX_IF, destMac: peerMac, ...o } as send.UdpXdpStreamOptions);

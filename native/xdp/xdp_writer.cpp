@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 
 #include <cerrno>
+#include <chrono>
 #include <stdexcept>
 #include <system_error>
 
@@ -19,6 +20,7 @@ namespace spead::xdp {
 namespace {
 
 constexpr std::uint32_t SUBMIT_BATCH = 64;
+constexpr std::chrono::milliseconds FRAME_WAIT{1000};
 
 std::string dotted(std::uint32_t address)
 {
@@ -123,24 +125,35 @@ int XdpWriter::kick()
     return errno;
 }
 
-std::uint64_t XdpWriter::take_frame()
+bool XdpWriter::take_frame(std::uint64_t &addr, int &error)
 {
+    // Frames come back as the kernel completes them. If none does for a while
+    // (the link is down, the driver is stuck), give up on this packet with the
+    // kernel's reason rather than wait forever.
+    const auto deadline = std::chrono::steady_clock::now() + FRAME_WAIT;
     while (free_.empty())
     {
         reap();
         if (!free_.empty())
             break;
-        kick();
+        if (const int err = kick())
+            error = err;
         reap();
         if (free_.empty())
         {
+            if (std::chrono::steady_clock::now() >= deadline)
+            {
+                if (error == 0)
+                    error = ENOBUFS;
+                return false;
+            }
             pollfd p{socket_->fd(), POLLOUT, 0};
             ::poll(&p, 1, 1);
         }
     }
-    const std::uint64_t addr = free_.back();
+    addr = free_.back();
     free_.pop_back();
-    return addr;
+    return true;
 }
 
 void XdpWriter::send(const std::vector<iovec> &pieces, const std::vector<send::OutPacket> &packets,
@@ -149,6 +162,7 @@ void XdpWriter::send(const std::vector<iovec> &pieces, const std::vector<send::O
     XskSocket &s = *socket_;
     std::uint32_t pending = 0;          // on the TX ring, not yet kicked
     std::size_t first_pending = 0;      // the first packet of those
+    int stalled = 0;                    // once no frame came back in time: why
     auto flush = [&](std::size_t upto) {
         if (pending == 0)
             return;
@@ -168,7 +182,22 @@ void XdpWriter::send(const std::vector<iovec> &pieces, const std::vector<send::O
             errors[i] = EMSGSIZE; // a frame holds at most frame_size bytes
             continue;
         }
-        const std::uint64_t addr = take_frame();
+        std::uint64_t addr = 0;
+        if (stalled != 0)
+        {
+            reap(); // the rest of the batch fails at once unless a frame is back
+            if (free_.empty())
+            {
+                errors[i] = stalled;
+                continue;
+            }
+        }
+        int err = 0;
+        if (!take_frame(addr, err))
+        {
+            errors[i] = stalled = err;
+            continue;
+        }
         net::UdpFrameSpec &spec = specs_[p.substream < specs_.size() ? p.substream : 0];
         spec.ip_id = ip_id_++;
         const std::size_t len =

@@ -50,7 +50,8 @@ private:
     void reap();
     // Hands the TX ring to the kernel; returns 0 or an errno that is not "busy".
     int kick();
-    std::uint64_t take_frame();
+    // A free UMEM frame; false (with an errno) if none came back in time.
+    bool take_frame(std::uint64_t &addr, int &error);
 
     std::unique_ptr<XskSocket> socket_;
     std::vector<net::UdpFrameSpec> specs_;
