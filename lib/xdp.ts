@@ -38,6 +38,12 @@ export interface XdpInfo {
   mode: 'native' | 'generic';
   /** Whether the socket runs in zero-copy mode. */
   zeroCopy: boolean;
+  /**
+   * Whether frames larger than a UMEM frame (jumbo MTUs) are received, as
+   * chains of buffers (kernel 6.6+). Asked for when `maxSize` plus headers
+   * does not fit a frame; without it such frames are dropped by the kernel.
+   */
+  multiBuffer: boolean;
 }
 
 /**

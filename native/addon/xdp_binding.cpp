@@ -169,6 +169,7 @@ std::unique_ptr<recv::Reader> make_xdp_reader(ThreadPool &pool, recv::PacketSink
     auto reader = std::make_unique<xdp::XdpReader>(pool, sink, options);
     info.Set("mode", xdp::mode_name(reader->mode()));
     info.Set("zeroCopy", reader->zero_copy());
+    info.Set("multiBuffer", reader->multi_buffer());
     return reader;
 #else
     (void) pool;

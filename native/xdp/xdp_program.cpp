@@ -244,7 +244,16 @@ RedirectProgram::RedirectProgram() : lib_(XdpLib::get())
     opts.log_buf = log.data();
     opts.log_size = std::uint32_t(log.size());
     opts.log_level = 0; // a log only when the verifier refuses (libbpf retries with level 1)
+    // Frames larger than a page (jumbo MTUs) arrive in several buffers; the
+    // program only reads the headers, in the first, so it can say it copes
+    // (kernel 5.18+). Older kernels refuse the flag: load it without.
+    opts.prog_flags = BPF_F_XDP_HAS_FRAGS;
     fd = lib_.prog_load(BPF_PROG_TYPE_XDP, "spead_redirect", "GPL", code.data(), code.size(), &opts);
+    if (fd == -EINVAL)
+    {
+        opts.prog_flags = 0;
+        fd = lib_.prog_load(BPF_PROG_TYPE_XDP, "spead_redirect", "GPL", code.data(), code.size(), &opts);
+    }
     if (fd < 0)
         fail(lib_, fd, "loading the XDP program failed" + (log[0] ? " (verifier: " + std::string(log.data()) + ")" : ""));
     prog_.reset(fd);

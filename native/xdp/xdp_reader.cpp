@@ -35,6 +35,10 @@ void validate(const XdpReaderOptions &o)
 namespace {
 
 constexpr std::uint32_t BATCH = 64;
+constexpr std::size_t MAX_HEADERS = 14 + 4 + 60 + 8; // Ethernet, 802.1Q, IPv4 with options, UDP
+#ifndef XDP_PKT_CONTD
+#define XDP_PKT_CONTD (1 << 0)
+#endif
 constexpr int MAX_ROUNDS = 16;
 
 } // namespace
@@ -51,12 +55,16 @@ XdpReader::XdpReader(ThreadPool &pool, recv::PacketSink &sink, const XdpReaderOp
     so.frames = options_.frames;
     so.rx = true;
     so.zero_copy = options_.zero_copy;
+    // Frames that do not fit one UMEM frame (after the kernel's headroom)
+    // need multi-buffer chains.
+    so.multi_buffer = options_.max_size + MAX_HEADERS + XDP_PACKET_HEADROOM > options_.frame_size;
     // The program first: zero-copy binds need the driver's XDP in place.
     program_ = InterfaceProgram::acquire(ifindex, options_.interface, options_.mode);
     program_->check_queue_free(options_.queue);
     socket_ = std::make_unique<XskSocket>(so);
     mode_ = program_->mode();
     zero_copy_ = socket_->zero_copy();
+    multi_buffer_ = socket_->multi_buffer();
 
     // Every frame starts out lent to the kernel.
     std::uint32_t idx = 0;
@@ -123,19 +131,49 @@ void XdpReader::on_ready()
         }
         packets_.clear();
         addrs_.clear();
+        chained_.clear();
+        frames_.clear();
         std::uint64_t rejected = 0, oversized = 0;
-        for (std::uint32_t i = 0; i < n; i++)
-        {
-            const xdp_desc *d = xsk_ring_cons__rx_desc(&s.rx, idx + i);
-            addrs_.push_back(d->addr & frame_mask);
-            const net::FrameParseResult r = net::parse_frame(net::LinkType::ethernet, s.frame(d->addr), d->len);
+        auto take = [&](const std::uint8_t *frame, std::size_t size) {
+            const net::FrameParseResult r = net::parse_frame(net::LinkType::ethernet, frame, size);
             if (!r.ok)
                 rejected++;
             else if (r.datagram.payload_size > options_.max_size)
                 oversized++;
             else
                 packets_.push_back({r.datagram.payload, r.datagram.payload_size});
+        };
+        for (std::uint32_t i = 0; i < n; i++)
+        {
+            const xdp_desc *d = xsk_ring_cons__rx_desc(&s.rx, idx + i);
+            addrs_.push_back(d->addr & frame_mask);
+            const std::uint8_t *data = s.frame(d->addr);
+            if (!(d->options & XDP_PKT_CONTD) && partial_.empty())
+            {
+                frames_.push_back({data, 0, d->len}); // the usual case: one frame, parsed in place
+                continue;
+            }
+            // A multi-buffer frame: gathered (one copy) until its last buffer.
+            if (partial_.size() + d->len <= MAX_CHAIN)
+                partial_.insert(partial_.end(), data, data + d->len);
+            else
+                partial_overflow_ = true;
+            if (d->options & XDP_PKT_CONTD)
+                continue;
+            if (partial_overflow_)
+                oversized++;
+            else
+            {
+                frames_.push_back({nullptr, chained_.size(), partial_.size()});
+                chained_.insert(chained_.end(), partial_.begin(), partial_.end());
+            }
+            partial_.clear();
+            partial_overflow_ = false;
         }
+        // In arrival order (assembly cares); chained_ no longer grows, so
+        // pointers into it stay valid while the sink has them.
+        for (const FrameRef &f : frames_)
+            take(f.data ? f.data : chained_.data() + f.offset, f.size);
         if (rejected)
             sink_.count(recv::ReaderCounter::FRAME_REJECTED, rejected);
         if (oversized)

@@ -47,6 +47,7 @@ public:
 
     XdpMode mode() const { return mode_; }
     bool zero_copy() const { return zero_copy_; }
+    bool multi_buffer() const { return multi_buffer_; }
 
 private:
     void on_ready();
@@ -61,8 +62,19 @@ private:
     bool bound_ = false;
     XdpMode mode_;
     bool zero_copy_ = false;
+    bool multi_buffer_ = false;
     std::vector<recv::ReceivedPacket> packets_;
     std::vector<std::uint64_t> addrs_;
+    static constexpr std::size_t MAX_CHAIN = 65536 + 64; // the largest frame worth gathering
+    std::vector<std::uint8_t> partial_; // a multi-buffer frame still arriving
+    bool partial_overflow_ = false;
+    std::vector<std::uint8_t> chained_; // multi-buffer frames completed in this batch
+    struct FrameRef
+    {
+        const std::uint8_t *data; // in the UMEM, or nullptr: at offset in chained_
+        std::size_t offset, size;
+    };
+    std::vector<FrameRef> frames_;
     std::uint64_t last_dropped_ = 0;
     std::mutex mutex_;
     std::unique_ptr<ThreadPool::Watch> watch_;

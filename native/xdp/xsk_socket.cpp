@@ -17,6 +17,9 @@
 #ifndef SOL_XDP
 #define SOL_XDP 283
 #endif
+#ifndef XDP_USE_SG
+#define XDP_USE_SG (1 << 4)
+#endif
 
 namespace spead::xdp {
 
@@ -62,6 +65,8 @@ XskSocket::XskSocket(const XskOptions &o)
             sc.bind_flags |= XDP_ZEROCOPY;
         else if (o.zero_copy == ZeroCopy::off)
             sc.bind_flags |= XDP_COPY;
+        if (o.multi_buffer)
+            sc.bind_flags |= XDP_USE_SG;
         // A socket closed just before on the same queue is released by the
         // kernel asynchronously (deferred work), so the queue may still be busy
         // for a moment: retry EBUSY briefly before reporting it.
@@ -69,6 +74,11 @@ XskSocket::XskSocket(const XskOptions &o)
         {
             ret = lib_.socket_create(&xsk_, o.interface.c_str(), o.queue, umem_, o.rx ? &rx : nullptr,
                                      o.tx ? &tx : nullptr, &sc);
+            if (ret == -EINVAL && (sc.bind_flags & XDP_USE_SG))
+            {
+                sc.bind_flags &= ~XDP_USE_SG; // a kernel before 6.6: no multi-buffer sockets
+                continue;
+            }
             if (ret != -EBUSY || attempt >= 50)
                 break;
             std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -82,6 +92,7 @@ XskSocket::XskSocket(const XskOptions &o)
             throw std::system_error(-ret, std::generic_category(), what);
         }
         fd_ = lib_.socket_fd(xsk_);
+        multi_buffer_ = (sc.bind_flags & XDP_USE_SG) != 0;
         xdp_options opts{};
         socklen_t len = sizeof(opts);
         if (getsockopt(fd_, SOL_XDP, XDP_OPTIONS, &opts, &len) == 0)

@@ -25,6 +25,9 @@ struct XskOptions
     bool rx = true;
     bool tx = false;
     ZeroCopy zero_copy = ZeroCopy::automatic;
+    // Frames larger than a UMEM frame arrive as chains of descriptors
+    // (XDP_USE_SG, kernel 6.6+); without it they are dropped.
+    bool multi_buffer = false;
 };
 
 class XskSocket
@@ -39,6 +42,7 @@ public:
 
     int fd() const { return fd_; }
     bool zero_copy() const { return zero_copy_; }
+    bool multi_buffer() const { return multi_buffer_; }
     std::uint32_t frame_size() const { return frame_size_; }
     std::uint32_t frames() const { return frames_; }
     std::uint8_t *frame(std::uint64_t addr) { return static_cast<std::uint8_t *>(area_) + addr; }
@@ -65,6 +69,7 @@ private:
     int fd_ = -1;
     std::uint32_t frame_size_, frames_;
     bool zero_copy_ = false;
+    bool multi_buffer_ = false;
 };
 
 } // namespace spead::xdp

@@ -1,6 +1,7 @@
 /**
  * Sends SPEAD from inside a network namespace, for the AF_XDP tests:
- *   node xdp-child.js stream <host> <port> <heaps> <size>   spead's UdpStream (nogso: without UDP GSO)
+ *   node xdp-child.js stream <host> <port> <heaps> <size>   spead's UdpStream (nogso: without UDP GSO;
+ *                                                          jumbo: 8972-byte packets, no GSO)
  *   node xdp-child.js plain  <host> <port> <heaps> <size>   node:dgram, one datagram per packet
  *   node xdp-child.js other  <host> <port> <count>          non-SPEAD datagrams to another port
  *   node xdp-child.js recv   <host> <port> <size> [xdp-interface]
@@ -52,8 +53,9 @@ async function main(): Promise<void> {
       cnts.push(heap.cnt);
     }
     process.stdout.write(JSON.stringify({ cnts, ok, packets: stream.stats.get('packets') }) + '\n');
-  } else if (mode === 'stream' || mode === 'nogso') {
-    const stream = new send.UdpStream([{ host, port }], { rate: 200e6, maxPacketSize: 1472 }, { gso: mode === 'stream' });
+  } else if (mode === 'stream' || mode === 'nogso' || mode === 'jumbo') {
+    const packet = mode === 'jumbo' ? 8972 : 1472;
+    const stream = new send.UdpStream([{ host, port }], { rate: 200e6, maxPacketSize: packet }, { gso: mode === 'stream' });
     for (let i = 1; i <= count; i++) await stream.sendHeap(patternHeap(Number(sizeText), i).heap, { cnt: i });
     for (let i = 0; i < 3; i++) await stream.sendHeap(endHeap(), { cnt: 1000 + i }); // UDP: say it thrice
     stream.destroy();
