@@ -20,7 +20,11 @@ export interface UdpXdpReaderOptions {
    * joined on the interface. Everything else still reaches the kernel.
    */
   endpoints: Array<{ host?: string; port: number }>;
-  /** UMEM frame size, 2048 or 4096 bytes: the largest frame received. Default 4096. */
+  /**
+   * UMEM frame size, 2048 or 4096 bytes. Larger frames (jumbo MTUs) arrive as
+   * chains of frames and are gathered, where the kernel has multi-buffer
+   * AF_XDP (6.6+; see `XdpInfo.multiBuffer`). Default 4096.
+   */
   frameSize?: number;
   /** UMEM frames, a power of two; also the size of the rings. Default 4096. */
   frames?: number;
@@ -72,7 +76,11 @@ export interface UdpXdpStreamOptions {
   sourcePort?: number;
   /** IPv4 TTL. Default 64. */
   ttl?: number;
-  /** UMEM frame size, 2048 or 4096: the largest frame sent. Default 4096. */
+  /**
+   * UMEM frame size, 2048 or 4096. A larger frame (a jumbo MTU) goes out as a
+   * chain of up to 16 frames where the kernel has multi-buffer AF_XDP (6.6+),
+   * else it fails its heap with EMSGSIZE. Default 4096.
+   */
   frameSize?: number;
   /** UMEM frames (a power of two). Default 4096. */
   frames?: number;

@@ -365,6 +365,23 @@ describe('AF_XDP over a veth pair the test creates', function () {
       expect(r.ok).to.equal(true);
     });
 
+    it('jumbo frames go out as multi-buffer chains (MTU 9000, 8972-byte packets, 4096-byte UMEM frames)', async () => {
+      ip('link', 'set', RX_IF, 'mtu', '9000');
+      ip('-n', NS, 'link', 'set', TX_IF, 'mtu', '9000');
+      try {
+        const result = await receiveInNamespace(40000);
+        const tx = new send.UdpXdpStream([{ host: TX_ADDR, port: PORT }], { maxPacketSize: 8972, rate: 500e6 }, { interface: RX_IF, destMac: peerMac });
+        await sendPatternHeaps(tx, 30, 40000);
+        tx.destroy();
+        const r = await result();
+        expect(r.cnts).to.deep.equal(Array.from({ length: 30 }, (_, i) => i + 1));
+        expect(r.ok).to.equal(true);
+      } finally {
+        ip('link', 'set', RX_IF, 'mtu', '1500');
+        ip('-n', NS, 'link', 'set', TX_IF, 'mtu', '1500');
+      }
+    });
+
     it('a link that goes down fails the heaps with the kernel’s error instead of hanging, and sending resumes when it is up', async function () {
       this.timeout(20000);
       const tx = new send.UdpXdpStream([{ host: TX_ADDR, port: PORT }], { maxPacketSize: 1472 }, { interface: RX_IF, destMac: peerMac, frames: 64 });
@@ -395,10 +412,10 @@ describe('AF_XDP over a veth pair the test creates', function () {
       expect(make({ ttl: 0 })).to.throw(/ttl/);
       expect(make({ destMac: undefined }, '10.214.9.77')).to.throw(/no neighbour \(ARP\) entry for 10\.214\.9\.77/).with.property('code', 'EHOSTUNREACH');
       expect(make({ zeroCopy: true })).to.throw(/zero-copy/);
-      // A packet larger than a frame fails its heap with EMSGSIZE; the stream goes on.
-      const tx = new send.UdpXdpStream([{ host: TX_ADDR, port: PORT }], { maxPacketSize: 8000 }, { interface: RX_IF, destMac: peerMac, frameSize: 2048 });
+      // A packet longer than a chain of 16 frames fails its heap with EMSGSIZE; the stream goes on.
+      const tx = new send.UdpXdpStream([{ host: TX_ADDR, port: PORT }], { maxPacketSize: 40000 }, { interface: RX_IF, destMac: peerMac, frameSize: 2048 });
       let error: NodeJS.ErrnoException | undefined;
-      await tx.sendHeap(patternHeap(6000, 1).heap).catch((e: NodeJS.ErrnoException) => (error = e));
+      await tx.sendHeap(patternHeap(39000, 1).heap).catch((e: NodeJS.ErrnoException) => (error = e));
       expect(error?.code).to.equal('EMSGSIZE');
       await tx.sendHeap(patternHeap(100, 2).heap);
       tx.destroy();

@@ -163,8 +163,8 @@ export class UdpStream extends NativeStream {
  * Sends heaps over UDP through AF_XDP (beyond spead2): each packet is written
  * with its Ethernet/IPv4/UDP headers straight into a UMEM frame and put on the
  * TX ring of `interface` queue `queue`, bypassing the kernel's UDP stack.
- * Endpoints are IPv4; packets must fit a frame (`maxPacketSize` ≤ frameSize −
- * 42). Needs CAP_NET_RAW/CAP_NET_ADMIN (or root) and libxdp; fails with
+ * Endpoints are IPv4; a packet larger than a UMEM frame (a jumbo MTU) goes
+ * out as a chain of frames (kernel 6.6+). Needs CAP_NET_RAW/CAP_NET_ADMIN (or root) and libxdp; fails with
  * `code: 'ENOSYS'` where it is missing.
  *
  * @example

@@ -7,7 +7,9 @@
 #include <poll.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <chrono>
 #include <stdexcept>
 #include <system_error>
@@ -21,6 +23,10 @@ namespace {
 
 constexpr std::uint32_t SUBMIT_BATCH = 64;
 constexpr std::chrono::milliseconds FRAME_WAIT{1000};
+constexpr std::size_t MAX_PARTS = 16; // frames in one chain (the kernel takes up to 17)
+#ifndef XDP_PKT_CONTD
+#define XDP_PKT_CONTD (1 << 0)
+#endif
 
 std::string dotted(std::uint32_t address)
 {
@@ -99,6 +105,7 @@ XdpWriter::XdpWriter(const XdpWriterOptions &o)
     so.rx = false;
     so.tx = true;
     so.zero_copy = o.zero_copy;
+    so.multi_buffer = true; // jumbo frames as chains, where the kernel has them (6.6+)
     socket_ = std::make_unique<XskSocket>(so);
     free_.reserve(socket_->frames());
     for (std::uint32_t i = 0; i < socket_->frames(); i++)
@@ -177,44 +184,68 @@ void XdpWriter::send(const std::vector<iovec> &pieces, const std::vector<send::O
     for (std::size_t i = 0; i < packets.size(); i++)
     {
         const send::OutPacket &p = packets[i];
-        if (p.size + net::udp_frame_header_size > s.frame_size())
+        const std::size_t total = p.size + net::udp_frame_header_size;
+        // One UMEM frame per frame_size bytes; more than one needs a chain.
+        const std::size_t parts = (total + s.frame_size() - 1) / s.frame_size();
+        if (parts > 1 && (!s.multi_buffer() || parts > MAX_PARTS))
         {
-            errors[i] = EMSGSIZE; // a frame holds at most frame_size bytes
+            errors[i] = EMSGSIZE; // a frame this large does not fit the UMEM frames
             continue;
         }
-        std::uint64_t addr = 0;
         if (stalled != 0)
         {
-            reap(); // the rest of the batch fails at once unless a frame is back
-            if (free_.empty())
+            reap(); // the rest of the batch fails at once unless frames are back
+            if (free_.size() < parts)
             {
                 errors[i] = stalled;
                 continue;
             }
         }
+        // Every frame of the packet first, so that no half chain reaches the ring.
+        std::uint64_t addrs[MAX_PARTS];
+        std::size_t got = 0;
         int err = 0;
-        if (!take_frame(addr, err))
+        while (got < parts && take_frame(addrs[got], err))
+            got++;
+        if (got < parts)
         {
+            free_.insert(free_.end(), addrs, addrs + got);
             errors[i] = stalled = err;
             continue;
         }
         net::UdpFrameSpec &spec = specs_[p.substream < specs_.size() ? p.substream : 0];
         spec.ip_id = ip_id_++;
-        const std::size_t len =
-            net::build_udp_frame(spec, &pieces[p.first_piece], p.n_pieces, s.frame(addr), s.frame_size());
+        std::size_t len;
+        if (parts == 1)
+            len = net::build_udp_frame(spec, &pieces[p.first_piece], p.n_pieces, s.frame(addrs[0]), s.frame_size());
+        else
+        {
+            scratch_.resize(total);
+            len = net::build_udp_frame(spec, &pieces[p.first_piece], p.n_pieces, scratch_.data(), scratch_.size());
+            for (std::size_t k = 0; k < parts; k++)
+            {
+                const std::size_t off = k * s.frame_size();
+                std::memcpy(s.frame(addrs[k]), scratch_.data() + off, std::min<std::size_t>(s.frame_size(), len - off));
+            }
+        }
         std::uint32_t idx = 0;
-        while (xsk_ring_prod__reserve(&s.tx, 1, &idx) != 1)
+        while (xsk_ring_prod__reserve(&s.tx, std::uint32_t(parts), &idx) != parts)
         {
             flush(i);
             reap();
         }
         if (pending == 0)
             first_pending = i;
-        xdp_desc *d = xsk_ring_prod__tx_desc(&s.tx, idx);
-        d->addr = addr;
-        d->len = std::uint32_t(len);
-        d->options = 0;
-        if (++pending == SUBMIT_BATCH)
+        for (std::size_t k = 0; k < parts; k++)
+        {
+            const std::size_t off = k * s.frame_size();
+            xdp_desc *d = xsk_ring_prod__tx_desc(&s.tx, idx + std::uint32_t(k));
+            d->addr = addrs[k];
+            d->len = std::uint32_t(std::min<std::size_t>(s.frame_size(), len - off));
+            d->options = k + 1 < parts ? XDP_PKT_CONTD : 0;
+        }
+        pending += std::uint32_t(parts);
+        if (pending >= SUBMIT_BATCH)
             flush(i + 1);
     }
     flush(packets.size());

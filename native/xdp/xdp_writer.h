@@ -56,6 +56,7 @@ private:
     std::unique_ptr<XskSocket> socket_;
     std::vector<net::UdpFrameSpec> specs_;
     std::vector<std::uint64_t> free_;
+    std::vector<std::uint8_t> scratch_; // a frame larger than a UMEM frame, before it is cut up
     std::uint32_t outstanding_ = 0;
     std::uint16_t ip_id_ = 0;
     std::uint16_t source_port_ = 0;
