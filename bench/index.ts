@@ -187,6 +187,7 @@ async function main(): Promise<void> {
   if (process.argv.includes('--xdp-only')) {
     const xdp: BenchSection[] = [];
     for (const sender of ['stream', 'xdp', 'blast'] as const) xdp.push(await xdpSection(SECONDS * 2, sender));
+    xdp.push(await xdpSection(SECONDS * 2, 'blast', 1 << 20, 8972));
     process.stdout.write(renderTable(xdp));
     return;
   }
@@ -194,6 +195,7 @@ async function main(): Promise<void> {
   for (const [heap, packet] of [[8192, 1472], [16384, 9000], [1 << 20, 9000], [1 << 20, 1472], [64 << 20, 9000]]) sections.push(await sendSection(heap, packet));
   for (const [heap, packet] of [[8192, 9000], [8192, 1472], [1 << 20, 9000], [1 << 20, 1472], [64 << 20, 9000]]) sections.push(await udp(heap, packet));
   for (const sender of ['stream', 'xdp', 'blast'] as const) sections.push(await xdpSection(SECONDS * 2, sender));
+  sections.push(await xdpSection(SECONDS * 2, 'blast', 1 << 20, 8972));
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   process.stdout.write(`spead benchmarks — ${os.cpus().length} × ${cpu}, Linux ${os.release()}, Node ${process.version}\n`);
   process.stdout.write(renderTable(sections));

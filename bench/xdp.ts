@@ -82,6 +82,11 @@ export async function xdpSection(seconds: number, sender: VethSender, heapSize =
     deleteNamespaces(NS);
     return { title, baseline, rows: [], note: `skipped: ${refused}` };
   }
+  if (packet > 1472) {
+    // Jumbo frames: the AF_XDP reader gathers them from chains of UMEM frames.
+    ip('link', 'set', RX_IF, 'mtu', '9000');
+    ip('-n', NS, 'link', 'set', TX_IF, 'mtu', '9000');
+  }
   const rows: BenchRow[] = [];
   const rxMac = (JSON.parse(ip('-j', 'link', 'show', 'dev', RX_IF)) as Array<{ address: string }>)[0].address;
   const senderArgs = sender === 'xdp' ? [TX_IF, rxMac] : [];
