@@ -35,7 +35,7 @@ check_regions(const std::vector<std::pair<const std::uint8_t *, std::size_t>> &r
     return sorted;
 }
 
-void store16(std::uint8_t *p, std::uint16_t v)
+[[maybe_unused]] void store16(std::uint8_t *p, std::uint16_t v)
 {
     p[0] = std::uint8_t(v >> 8);
     p[1] = std::uint8_t(v);

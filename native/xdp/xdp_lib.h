@@ -4,6 +4,8 @@
 // are resolved; the ring accessors are inline functions of <xdp/xsk.h>.
 #pragma once
 
+#include <string>
+
 #ifdef SPEAD_HAVE_XDP
 
 #include <bpf/bpf.h>
