@@ -12,8 +12,13 @@ export type XdpMode = 'auto' | 'native' | 'generic';
 export interface UdpXdpReaderOptions {
   /** The network interface, by name (`'eth0'`). */
   interface: string;
-  /** The NIC queue to bind to. Default 0. Flows that RSS puts on other queues are not seen. */
-  queue?: number;
+  /**
+   * The NIC queue to bind to, or `'all'`: one socket on every receive queue
+   * (all of them bound, or none). Default 0. With a single queue, flows that
+   * RSS puts on other queues go to the kernel, so steer them (ethtool
+   * ntuple rules) or take them all.
+   */
+  queue?: number | 'all';
   /**
    * The UDP flows to take from the kernel: destination `{host, port}`, IPv4. A
    * missing or empty host matches any destination address; a multicast host is
@@ -48,6 +53,8 @@ export interface XdpInfo {
    * does not fit a frame; without it such frames are dropped by the kernel.
    */
   multiBuffer: boolean;
+  /** The queues bound. */
+  queues: number[];
 }
 
 /**

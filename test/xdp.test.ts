@@ -251,13 +251,30 @@ describe('AF_XDP over a veth pair the test creates', function () {
       expect(b.addUdpXdpReader({ interface: MQ, queue: 1, endpoints: [{ port: PORT + 1 }] })).to.include({ mode: 'native', zeroCopy: false });
       a.destroy();
       expect(attached()).to.equal(true);
+      // queue 'all' binds every queue, or none: with queue 1 taken it fails, and leaves queue 0 free.
+      const c = new recv.Stream();
+      expect(() => c.addUdpXdpReader({ interface: MQ, queue: 'all', endpoints: [{ port: PORT + 2 }] })).to.throw(/queue 1 of .* already has/);
+      expect(c.addUdpXdpReader({ interface: MQ, queue: 0, endpoints: [{ port: PORT + 2 }] }).queues).to.deep.equal([0]);
+      c.destroy();
       b.destroy();
+      expect(attached()).to.equal(false);
+      const d = new recv.Stream();
+      expect(d.addUdpXdpReader({ interface: MQ, queue: 'all', endpoints: [{ port: PORT + 2 }] }).queues).to.deep.equal([0, 1]);
+      d.destroy();
       expect(attached()).to.equal(false);
     } finally {
       a.destroy();
       b.destroy();
       ip('link', 'del', MQ);
     }
+  });
+
+  it("queue: 'all' receives a flow whichever queue it lands on", async () => {
+    const rx = new recv.Stream();
+    expect(rx.addUdpXdpReader({ interface: RX_IF, queue: 'all', endpoints: [{ port: PORT }] }).queues).to.deep.equal([0]);
+    const got = collect(rx);
+    await sendFromNamespace('nogso', RX_ADDR, PORT, 20, 3000);
+    checkHeaps(await got, 20, 3000);
   });
 
   it('a process killed with its reader attached leaves no XDP program behind', async () => {
@@ -288,6 +305,7 @@ describe('AF_XDP over a veth pair the test creates', function () {
     expect(add({ frames: 1000 })).to.throw(/frames must be a power of two/);
     expect(add({ mode: 'fast' as 'auto' })).to.throw(/mode must be 'auto', 'native' or 'generic'/);
     expect(add({ queue: 7 })).to.throw(/queue 7/);
+    expect(add({ queue: 'some' as 'all' })).to.throw(/queue must be a queue number or 'all'/);
     expect(add({ zeroCopy: true })).to.throw(/zero-copy/);
     expect(xdpAttached()).to.equal(false); // nothing left behind by the failures
     // The same stream still takes a reader and receives.

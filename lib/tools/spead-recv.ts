@@ -28,7 +28,7 @@ const USAGE = `Usage: spead-recv [options] [host]:<port> [[host]:<port> ...]
   --ibv-vector N           ibverbs completion vector; --ibv-vector=-1 busy-polls (0)
   --ibv-max-poll N         ibverbs polls before sleeping (10)
   --xdp IFACE              receive with AF_XDP on interface IFACE (all sources of a stream in one reader)
-  --xdp-queue N            the NIC queue to bind (0)
+  --xdp-queue N|all        the NIC queue to bind, or all of them (0)
   --xdp-mode MODE          auto, native or generic XDP (auto)
   --xdp-zero-copy          require zero-copy AF_XDP (default: whatever the driver offers)
   --buffer N               socket buffer size (8 MiB)
@@ -135,7 +135,7 @@ async function main(): Promise<number> {
   const xdpMode = str(cl, 'xdp-mode') ?? 'auto';
   if (xdpMode !== 'auto' && xdpMode !== 'native' && xdpMode !== 'generic') throw new UsageError(`--xdp-mode must be auto, native or generic, not ${xdpMode}`);
   const xdpOptions = {
-    queue: parseCount('xdp-queue', str(cl, 'xdp-queue'), 0),
+    queue: str(cl, 'xdp-queue') === 'all' ? ('all' as const) : parseCount('xdp-queue', str(cl, 'xdp-queue'), 0),
     mode: xdpMode as XdpMode,
     maxSize: readerOptions.maxSize,
     zeroCopy: flag(cl, 'xdp-zero-copy') ? true : undefined,

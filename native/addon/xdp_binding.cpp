@@ -10,6 +10,7 @@
 #include "net/endpoint.h"
 #include "xdp/xdp_lib.h"
 #include "net/interface.h"
+#include "recv/reader_group.h"
 #include "xdp/xdp_reader.h"
 #include "xdp/xdp_writer.h"
 
@@ -157,7 +158,10 @@ std::unique_ptr<recv::Reader> make_xdp_reader(ThreadPool &pool, recv::PacketSink
 {
     xdp::XdpReaderOptions options;
     options.interface = get_string(o, "interface", "");
-    options.queue = get_uint(o, "queue", 0);
+    const bool all_queues = o.Get("queue").IsString();
+    if (all_queues && get_string(o, "queue", "") != "all")
+        throw std::invalid_argument("queue must be a queue number or 'all'");
+    options.queue = all_queues ? 0 : get_uint(o, "queue", 0);
     options.endpoints = get_flows(o.Get("endpoints"));
     options.frame_size = get_uint(o, "frameSize", options.frame_size);
     options.frames = get_uint(o, "frames", options.frames);
@@ -166,11 +170,30 @@ std::unique_ptr<recv::Reader> make_xdp_reader(ThreadPool &pool, recv::PacketSink
     options.zero_copy = get_zero_copy(o);
     xdp::validate(options);
 #ifdef SPEAD_HAVE_XDP
-    auto reader = std::make_unique<xdp::XdpReader>(pool, sink, options);
-    info.Set("mode", xdp::mode_name(reader->mode()));
-    info.Set("zeroCopy", reader->zero_copy());
-    info.Set("multiBuffer", reader->multi_buffer());
-    return reader;
+    std::vector<std::uint32_t> queues{options.queue};
+    if (all_queues)
+        queues = net::interface_rx_queues(options.interface);
+    // All the sockets or none: a queue that fails undoes the ones before it.
+    std::vector<std::unique_ptr<recv::Reader>> readers;
+    const xdp::XdpReader *first = nullptr;
+    for (std::uint32_t q : queues)
+    {
+        options.queue = q;
+        auto reader = std::make_unique<xdp::XdpReader>(pool, sink, options);
+        if (!first)
+            first = reader.get();
+        readers.push_back(std::move(reader));
+    }
+    info.Set("mode", xdp::mode_name(first->mode()));
+    info.Set("zeroCopy", first->zero_copy());
+    info.Set("multiBuffer", first->multi_buffer());
+    Napi::Array bound = Napi::Array::New(info.Env(), queues.size());
+    for (std::size_t i = 0; i < queues.size(); i++)
+        bound.Set(std::uint32_t(i), queues[i]);
+    info.Set("queues", bound);
+    if (readers.size() == 1)
+        return std::move(readers.front());
+    return std::make_unique<recv::ReaderGroup>(std::move(readers));
 #else
     (void) pool;
     (void) sink;

@@ -6,7 +6,9 @@
 #include <netinet/in.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -63,6 +65,22 @@ std::optional<std::string> interface_with_ipv4(std::uint32_t address)
             && ntohl(reinterpret_cast<const sockaddr_in *>(a->ifa_addr)->sin_addr.s_addr) == address)
             return std::string(a->ifa_name);
     return std::nullopt;
+}
+
+std::vector<std::uint32_t> interface_rx_queues(const std::string &name)
+{
+    interface_index(name); // ENODEV, naming it
+    std::uint32_t n = 0;
+    for (;; n++)
+    {
+        const std::string dir = "/sys/class/net/" + name + "/queues/rx-" + std::to_string(n);
+        if (::access(dir.c_str(), F_OK) != 0)
+            break;
+    }
+    std::vector<std::uint32_t> queues;
+    for (std::uint32_t q = 0; q < std::max<std::uint32_t>(n, 1); q++)
+        queues.push_back(q);
+    return queues;
 }
 
 MacAddress interface_mac(const std::string &name)

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "net/frame.h"
 
@@ -17,6 +18,8 @@ int interface_index(const std::string &name);
 std::optional<std::uint32_t> interface_ipv4(const std::string &name);
 // The interface that holds IPv4 `address` (host byte order), if any.
 std::optional<std::string> interface_with_ipv4(std::uint32_t address);
+// The receive queues the interface has (0…n-1, from /sys/class/net); at least {0}.
+std::vector<std::uint32_t> interface_rx_queues(const std::string &name);
 // Its hardware address; throws if it has none.
 MacAddress interface_mac(const std::string &name);
 // The MAC the neighbour table holds for `address` on `interface`, if complete.
