@@ -48,7 +48,7 @@ std::unique_ptr<Loaded> load()
          && l->libbpf.sym(x.map_delete, "bpf_map_delete_elem") && l->libbpf.sym(x.prog_load, "bpf_prog_load")
          && l->libbpf.sym(x.prog_test_run, "bpf_prog_test_run_opts")
          && l->libbpf.sym(x.link_create, "bpf_link_create") && l->libbpf.sym(x.xdp_attach, "bpf_xdp_attach") && l->libbpf.sym(x.xdp_detach, "bpf_xdp_detach")
-         && l->libbpf.sym(x.xdp_query_id, "bpf_xdp_query_id") && l->libbpf.sym(x.strerror, "libbpf_strerror");
+         && l->libbpf.sym(x.strerror, "libbpf_strerror");
     if (!ok)
         l->error = l->libbpf.error();
     return l;

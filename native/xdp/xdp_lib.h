@@ -33,7 +33,6 @@ struct XdpLib
     decltype(&::bpf_link_create) link_create = nullptr;
     decltype(&::bpf_xdp_attach) xdp_attach = nullptr;
     decltype(&::bpf_xdp_detach) xdp_detach = nullptr;
-    decltype(&::bpf_xdp_query_id) xdp_query_id = nullptr;
     decltype(&::libbpf_strerror) strerror = nullptr;
 
     // The loaded libraries; throws std::system_error(ENOSYS) naming what

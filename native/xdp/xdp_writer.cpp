@@ -122,16 +122,6 @@ void XdpWriter::reap()
     outstanding_ -= n;
 }
 
-int XdpWriter::kick()
-{
-    if (::sendto(socket_->fd(), nullptr, 0, MSG_DONTWAIT, nullptr, 0) >= 0)
-        return 0;
-    // Busy or out of buffers: the kernel takes the rest on the next kick.
-    if (errno == EAGAIN || errno == EBUSY || errno == ENOBUFS || errno == EINTR)
-        return 0;
-    return errno;
-}
-
 bool XdpWriter::take_frame(std::uint64_t &addr, int &error)
 {
     // Frames come back as the kernel completes them. If none does for a while
@@ -143,7 +133,7 @@ bool XdpWriter::take_frame(std::uint64_t &addr, int &error)
         reap();
         if (!free_.empty())
             break;
-        if (const int err = kick())
+        if (const int err = socket_->kick_tx())
             error = err;
         reap();
         if (free_.empty())
@@ -175,7 +165,7 @@ void XdpWriter::send(const std::vector<iovec> &pieces, const std::vector<send::O
             return;
         xsk_ring_prod__submit(&s.tx, pending);
         outstanding_ += pending;
-        if (const int err = kick())
+        if (const int err = socket_->kick_tx())
             for (std::size_t j = first_pending; j < upto; j++)
                 if (errors[j] == 0)
                     errors[j] = err;

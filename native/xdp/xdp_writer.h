@@ -48,8 +48,6 @@ public:
 
 private:
     void reap();
-    // Hands the TX ring to the kernel; returns 0 or an errno that is not "busy".
-    int kick();
     // A free UMEM frame; false (with an errno) if none came back in time.
     bool take_frame(std::uint64_t &addr, int &error);
 

@@ -125,7 +125,15 @@ std::uint64_t XskSocket::dropped() const
     return s.rx_dropped + s.rx_ring_full;
 }
 
-void XskSocket::kick_tx() { sendto(fd_, nullptr, 0, MSG_DONTWAIT, nullptr, 0); }
+int XskSocket::kick_tx()
+{
+    if (sendto(fd_, nullptr, 0, MSG_DONTWAIT, nullptr, 0) >= 0)
+        return 0;
+    // Busy or out of buffers: the kernel takes the rest on the next kick.
+    if (errno == EAGAIN || errno == EBUSY || errno == ENOBUFS || errno == EINTR)
+        return 0;
+    return errno;
+}
 
 void XskSocket::kick_rx() { recvfrom(fd_, nullptr, 0, MSG_DONTWAIT, nullptr, nullptr); }
 

@@ -57,7 +57,8 @@ public:
 
     // Prods the kernel to process the TX ring (copy mode sends here) or to
     // refill after the fill ring ran dry (when it asked for a wakeup).
-    void kick_tx();
+    // kick_tx returns 0, or an errno other than "busy, try again".
+    int kick_tx();
     void kick_rx();
 
 private:

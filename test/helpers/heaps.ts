@@ -28,3 +28,15 @@ export async function collect(stream: recv.Stream): Promise<recv.Heap[]> {
 export function item(heap: recv.Heap): Buffer {
   return Buffer.from(heap.getItems().find((it) => it.id === 0x1000)!.value);
 }
+
+/** Reads `stream` to its end, checking each heap against patternHeap(size, cnt). */
+export async function receivePatternHeaps(stream: recv.Stream, size: number): Promise<{ cnts: number[]; ok: boolean }> {
+  const cnts: number[] = [];
+  let ok = true;
+  for await (const h of stream) {
+    const heap = h as recv.Heap;
+    ok = ok && Buffer.from(heap.getItems()[0].value).equals(Buffer.from(patternHeap(size, heap.cnt).data));
+    cnts.push(heap.cnt);
+  }
+  return { cnts, ok };
+}

@@ -4,7 +4,7 @@
  *   node mc-child.js send <group> <port> <interface address> <heaps>
  */
 import { recv, send } from '../../lib/index';
-import { endHeap, patternHeap } from './heaps';
+import { endHeap, patternHeap, receivePatternHeaps } from './heaps';
 
 async function main(): Promise<void> {
   const [mode, group, portText, iface, heapsText] = process.argv.slice(2);
@@ -14,14 +14,7 @@ async function main(): Promise<void> {
     // IPv6 groups are joined by interface index, IPv4 ones by address.
     stream.addUdpReader({ host: group, port }, group.includes(':') ? { interfaceIndex: Number(iface) } : { interfaceAddress: iface });
     process.stdout.write('ready\n');
-    const cnts: number[] = [];
-    let ok = true;
-    for await (const h of stream) {
-      const heap = h as recv.Heap;
-      const value = Buffer.from(heap.getItems()[0].value);
-      ok = ok && value.equals(Buffer.from(patternHeap(5000, heap.cnt).data));
-      cnts.push(heap.cnt);
-    }
+    const { cnts, ok } = await receivePatternHeaps(stream, 5000);
     process.stdout.write(JSON.stringify({ cnts, ok }) + '\n');
   } else {
     const stream = new send.UdpStream(

@@ -13,7 +13,7 @@
  */
 import * as dgram from 'dgram';
 import { decodePacket, recv, send } from '../../lib/index';
-import { endHeap, patternHeap } from './heaps';
+import { endHeap, patternHeap, receivePatternHeaps } from './heaps';
 
 async function plain(host: string, port: number, heaps: number, size: number): Promise<void> {
   const bytes = new send.BytesStream({ maxPacketSize: 1472 });
@@ -44,14 +44,7 @@ async function main(): Promise<void> {
     if (iface) stream.addUdpXdpReader({ interface: iface, endpoints: [{ host, port }] });
     else stream.addUdpReader({ host, port });
     process.stdout.write('ready\n');
-    const cnts: number[] = [];
-    let ok = true;
-    for await (const h of stream) {
-      const heap = h as recv.Heap;
-      const value = Buffer.from(heap.getItems()[0].value);
-      ok = ok && value.equals(Buffer.from(patternHeap(Number(size), heap.cnt).data));
-      cnts.push(heap.cnt);
-    }
+    const { cnts, ok } = await receivePatternHeaps(stream, Number(size));
     process.stdout.write(JSON.stringify({ cnts, ok, packets: stream.stats.get('packets') }) + '\n');
   } else if (mode === 'stream' || mode === 'nogso' || mode === 'jumbo') {
     const packet = mode === 'jumbo' ? 8972 : 1472;
