@@ -5,6 +5,7 @@
  * order — a view into the received payload when it is aligned and already
  * little-endian, otherwise a converted copy.
  */
+import { native } from './native';
 
 /** A complex number (the value of a complex scalar). */
 export interface Complex {
@@ -125,6 +126,10 @@ export class DType {
     return new DType(this.kind, this.itemsize, this.byteOrder === '<' ? '>' : '<');
   }
 
+  private encodeTyped(out: Uint8Array, value: ArrayBufferView, count: number, what: string): boolean {
+    return encodeTypedArray(this, this.ctor(), out, value, count, what);
+  }
+
   private ctor(): TypedCtor | null {
     switch (this.kind) {
       case 'b': return Uint8Array;
@@ -145,20 +150,18 @@ export class DType {
     const width = this.itemsize / lanes;
     const n = count * lanes;
     const c = ctor!;
-    const native = this.byteOrder === '|' || (this.byteOrder === '<') === HOST_LITTLE;
-    if (native) {
+    const hostOrder = this.byteOrder === '|' || (this.byteOrder === '<') === HOST_LITTLE;
+    if (hostOrder) {
       if ((bytes.byteOffset % width) === 0) return new c(bytes.buffer as ArrayBuffer, bytes.byteOffset, n) as ArrayValue;
       // Unaligned: copy into fresh memory (Buffer's slice() would not copy).
-      const copy = new Uint8Array(n * width);
+      const copy = Buffer.allocUnsafeSlow(n * width);
       copy.set(bytes.subarray(0, n * width));
-      return new c(copy.buffer, 0, n) as ArrayValue;
+      return new c(copy.buffer, copy.byteOffset, n) as ArrayValue;
     }
-    // Other byte order: a converted copy.
-    const out = new c(n);
-    const view = new DataView(bytes.buffer, bytes.byteOffset, n * width);
-    const little = this.byteOrder === '<';
-    for (let i = 0; i < n; i++) out[i] = readLane(view, i * width, this.kind, width, little) as never;
-    return out as ArrayValue;
+    // Other byte order: a copy swapped natively at memory speed.
+    const out = Buffer.allocUnsafeSlow(n * width);
+    native.swapCopy(bytes.subarray(0, n * width), out, width);
+    return new c(out.buffer, out.byteOffset, n) as ArrayValue;
   }
 
   /** Decodes one element. */
@@ -186,7 +189,10 @@ export class DType {
 
   /** Encodes `count` elements (flat, C order) into wire bytes. Throws on a count mismatch. */
   encode(value: unknown, count: number, what: string): Uint8Array {
-    const out = new Uint8Array(count * this.itemsize);
+    const out = Buffer.allocUnsafeSlow(count * this.itemsize);
+    // A TypedArray fills every byte; anything else may leave padding, so zero it first.
+    if (ArrayBuffer.isView(value) && this.encodeTyped(out, value, count, what)) return out;
+    out.fill(0);
     this.encodeInto(out, value, count, what);
     return out;
   }
@@ -197,8 +203,8 @@ export class DType {
    */
   viewOrEncode(value: unknown, count: number, what: string): Uint8Array {
     const ctor = this.ctor();
-    const native = this.byteOrder === '|' || (this.byteOrder === '<') === HOST_LITTLE;
-    if (native && ctor !== null && value instanceof ctor && (value as ArrayLike<unknown>).length === count * (this.kind === 'c' ? 2 : 1)) {
+    const hostOrder = this.byteOrder === '|' || (this.byteOrder === '<') === HOST_LITTLE;
+    if (hostOrder && ctor !== null && value instanceof ctor && (value as ArrayLike<unknown>).length === count * (this.kind === 'c' ? 2 : 1)) {
       const ta = value as unknown as ArrayBufferView;
       return new Uint8Array(ta.buffer, ta.byteOffset, ta.byteLength);
     }
@@ -206,6 +212,7 @@ export class DType {
   }
 
   private encodeInto(out: Uint8Array, value: unknown, count: number, what: string): void {
+    if (ArrayBuffer.isView(value) && this.encodeTyped(out, value, count, what)) return;
     const items = flatten(value, this.kind);
     if (this.kind === 'S' && count === 1 && items.length === 1 && items[0] instanceof Uint8Array) {
       out.set((items[0] as Uint8Array).subarray(0, this.itemsize));
@@ -241,6 +248,35 @@ export class DType {
     const kind = this.kind === 'c' ? 'f' : this.kind;
     expanded.forEach((v, i) => writeLane(view, i * width, kind, width, little, v, what));
   }
+}
+
+/**
+ * Encodes a TypedArray of numbers into wire bytes natively: a copy, or a
+ * byte swap for the other byte order; another element type is converted
+ * first by the TypedArray constructor (numpy's astype: integers wrap, floats
+ * truncate). False when this path does not apply (records, strings, bool,
+ * bigint against number elements), for the general encoder to take over.
+ */
+function encodeTypedArray(dtype: DType, ctor: TypedCtor | null, out: Uint8Array, value: ArrayBufferView, count: number, what: string): boolean {
+  if (ctor === null || dtype.kind === 'b' || value instanceof DataView) return false;
+  const lanes = dtype.kind === 'c' ? 2 : 1;
+  const width = dtype.itemsize / lanes;
+  const length = (value as unknown as ArrayLike<unknown>).length;
+  if (length !== count * lanes) {
+    throw new RangeError(`${what}: value has ${length / lanes} elements, but the shape needs ${count}`);
+  }
+  let src: ArrayBufferView = value;
+  if (!(value instanceof ctor)) {
+    const wantBig = ctor === BigInt64Array || ctor === BigUint64Array;
+    const isBig = value instanceof BigInt64Array || value instanceof BigUint64Array;
+    if (wantBig !== isBig) return false;
+    src = new (ctor as new (from: ArrayLike<number> & ArrayLike<bigint>) => ArrayBufferView)(value as unknown as ArrayLike<number> & ArrayLike<bigint>);
+  }
+  const bytes = new Uint8Array(src.buffer, src.byteOffset, src.byteLength);
+  const hostOrder = dtype.byteOrder === '|' || (dtype.byteOrder === '<') === HOST_LITTLE;
+  if (hostOrder || width === 1) out.set(bytes);
+  else native.swapCopy(bytes, out, width);
+  return true;
 }
 
 function isComplex(v: unknown): v is Complex {

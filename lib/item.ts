@@ -5,6 +5,7 @@
 import { Descriptor, DescriptorInit } from './descriptor';
 import { ArrayValue, ScalarValue } from './dtype';
 import { FieldValue, packFormat, unpackFormat } from './legacy-format';
+import { native } from './native';
 import type { RawItem } from './raw';
 
 /** What an item's value can be. */
@@ -14,11 +15,21 @@ function product(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
 
-/** Reorders a flat array between C and Fortran order. */
+/**
+ * Reorders a flat array between C and Fortran order. TypedArrays are
+ * reordered natively (a cache-tiled copy); arrays of records or strings,
+ * which are not bulk data, by index here.
+ */
 function transpose<T extends ArrayLike<unknown>>(src: T, shape: readonly number[], toFortran: boolean): T {
   const n = src.length;
   const lanes = n / Math.max(1, product(shape)); // complex arrays: 2 lanes per element
-  const out = new (src.constructor as new (n: number) => T)(n) as unknown as { [i: number]: unknown };
+  if (ArrayBuffer.isView(src)) {
+    const ta = src as unknown as ArrayBufferView & { BYTES_PER_ELEMENT: number; constructor: new (b: ArrayBuffer, o: number, n: number) => T };
+    const out = Buffer.allocUnsafeSlow(ta.byteLength);
+    native.reorderCopy(ta, out, shape, ta.BYTES_PER_ELEMENT * lanes, toFortran);
+    return new ta.constructor(out.buffer, out.byteOffset, n);
+  }
+  const out = new Array<unknown>(n);
   const dims = shape.length;
   const idx = new Array(dims).fill(0);
   for (let c = 0; c < n / lanes; c++) {

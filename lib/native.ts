@@ -9,7 +9,7 @@ import * as path from 'path';
 import type { UdpXdpReaderOptions, UdpXdpStreamOptions, XdpInfo } from './xdp';
 
 /** Must equal SPEAD_ABI_VERSION in native/addon/bindings.h. */
-const EXPECTED_ABI_VERSION = 3;
+const EXPECTED_ABI_VERSION = 4;
 
 /** What the addon exports, as TypeScript sees it. */
 export interface NativeAddon {
@@ -17,6 +17,12 @@ export interface NativeAddon {
   /** A queue of packets between a send.InprocStream and a recv inproc reader. */
   InprocQueue: new () => NativeInprocQueue;
   buildInfo: { compiler: string; maxHeapAddressBits: number };
+  /** native/addon/values_binding.cpp: copies src into dst reversing every `width`-byte lane (dst may be src). */
+  swapCopy(src: ArrayBufferView, dst: ArrayBufferView, width: number): void;
+  /** Copies an array between C and Fortran order, byte-swapping `swapWidth`-byte lanes on the way. */
+  reorderCopy(src: ArrayBufferView, dst: ArrayBufferView, shape: readonly number[], elementSize: number, toFortran: boolean, swapWidth?: number): void;
+  /** The byte-swap kernel chosen for this CPU: 'avx2', 'ssse3' or 'scalar'. */
+  swapKernel: string;
   /** native/addon/net_binding.cpp: raw frames and pcap files. */
   parseFrame(frame: Uint8Array, linkType?: number): NativeFrameParse;
   buildUdpFrame(options: NativeUdpFrameOptions, payload: Uint8Array | Uint8Array[]): Buffer;

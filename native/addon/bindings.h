@@ -6,7 +6,7 @@
 
 // Bumped whenever the JS-facing native interface changes, so that lib/native.ts
 // can tell a stale build from the current one.
-#define SPEAD_ABI_VERSION 3
+#define SPEAD_ABI_VERSION 4
 
 namespace spead::addon {
 
@@ -19,6 +19,7 @@ void init_bench(Napi::Env env, Napi::Object exports, Module &module);
 void init_net(Napi::Env env, Napi::Object exports, Module &module);
 void init_xdp(Napi::Env env, Napi::Object exports, Module &module);
 void init_ibv(Napi::Env env, Napi::Object exports, Module &module);
+void init_values(Napi::Env env, Napi::Object exports, Module &module);
 
 inline constexpr Initializer all_initializers[] = {
     init_info,
@@ -30,6 +31,7 @@ inline constexpr Initializer all_initializers[] = {
     init_net,
     init_xdp,
     init_ibv,
+    init_values,
 };
 
 } // namespace spead::addon

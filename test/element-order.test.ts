@@ -1,0 +1,158 @@
+import { expect } from 'chai';
+import { Item } from '../lib/index';
+import { native } from '../lib/native';
+
+/** Bytes 0, 7, 14, … (mod 256): every lane distinct enough to catch a wrong shuffle. */
+function pattern(n: number): Uint8Array {
+  return Uint8Array.from({ length: n }, (_, i) => (i * 7 + 3) & 0xff);
+}
+
+/** The C-order index of a multi-index, and its Fortran-order index. */
+function cIndex(idx: number[], shape: number[]): number {
+  return idx.reduce((acc, v, d) => acc * shape[d] + v, 0);
+}
+function fIndex(idx: number[], shape: number[]): number {
+  let acc = 0;
+  for (let d = shape.length - 1; d >= 0; d--) acc = acc * shape[d] + idx[d];
+  return acc;
+}
+function* indices(shape: number[]): Generator<number[]> {
+  const idx = shape.map(() => 0);
+  const total = shape.reduce((a, b) => a * b, 1);
+  for (let k = 0; k < total; k++) {
+    yield [...idx];
+    for (let d = shape.length - 1; d >= 0; d--) {
+      if (++idx[d] < shape[d]) break;
+      idx[d] = 0;
+    }
+  }
+}
+
+describe('native byte and array order conversion', () => {
+  for (const width of [2, 4, 8, 16]) {
+    it(`reverses every ${width}-byte lane, for lengths around the vector block sizes`, () => {
+      for (const lanes of [0, 1, 3, 15, 16, 17, 63, 64, 65, 1000]) {
+        const src = pattern(lanes * width);
+        const dst = new Uint8Array(src.length);
+        native.swapCopy(src, dst, width);
+        for (let i = 0; i < src.length; i++) {
+          const lane = Math.floor(i / width) * width;
+          if (dst[i] !== src[lane + width - 1 - (i % width)]) expect.fail(`lanes ${lanes}: byte ${i} is ${dst[i]}`);
+        }
+        // In place gives the same result.
+        const inPlace = src.slice();
+        native.swapCopy(inPlace, inPlace, width);
+        expect(Buffer.from(inPlace).equals(Buffer.from(dst))).to.equal(true);
+      }
+    });
+  }
+
+  it('agrees with DataView big-endian reads on an unaligned source', () => {
+    const backing = pattern(4 * 1001 + 1);
+    const src = backing.subarray(1);
+    const out = new Uint32Array(1001);
+    native.swapCopy(src, out, 4);
+    const view = new DataView(src.buffer, src.byteOffset, src.byteLength);
+    for (let i = 0; i < out.length; i++) if (out[i] !== view.getUint32(4 * i, false)) expect.fail(`element ${i}`);
+  });
+
+  it('reorders C ↔ Fortran for 2-D to 4-D shapes and odd element sizes, and back', () => {
+    const shapes = [[3, 5], [40, 33], [2, 3, 4], [1, 7, 1, 5], [5, 1, 6, 3], [9, 17, 2]];
+    for (const shape of shapes) {
+      for (const size of [1, 2, 4, 8, 12, 16]) {
+        const n = shape.reduce((a, b) => a * b, 1);
+        const src = pattern(n * size);
+        const f = new Uint8Array(src.length);
+        native.reorderCopy(src, f, shape, size, true);
+        for (const idx of indices(shape)) {
+          const c = cIndex(idx, shape) * size;
+          const fo = fIndex(idx, shape) * size;
+          for (let b = 0; b < size; b++) if (f[fo + b] !== src[c + b]) expect.fail(`shape ${shape} size ${size}: element ${idx}`);
+        }
+        const back = new Uint8Array(src.length);
+        native.reorderCopy(f, back, shape, size, false);
+        expect(Buffer.from(back).equals(Buffer.from(src)), `shape ${shape} size ${size}`).to.equal(true);
+      }
+    }
+  });
+
+  it('swaps lanes while reordering (a >c8 array in Fortran order)', () => {
+    const shape = [4, 6];
+    const src = pattern(24 * 8);
+    const out = new Uint8Array(src.length);
+    native.reorderCopy(src, out, shape, 8, true, 4);
+    const plain = new Uint8Array(src.length);
+    native.reorderCopy(src, plain, shape, 8, true);
+    const swapped = new Uint8Array(src.length);
+    native.swapCopy(plain, swapped, 4);
+    expect(Buffer.from(out).equals(Buffer.from(swapped))).to.equal(true);
+  });
+
+  it('refuses bad arguments with coded errors and leaves dst untouched', () => {
+    const src = new Uint8Array(16);
+    const dst = new Uint8Array(8).fill(9);
+    const err = (fn: () => void): { code?: string; message: string } => {
+      try {
+        fn();
+      } catch (e) {
+        return e as { code?: string; message: string };
+      }
+      return expect.fail('no error');
+    };
+    expect(err(() => native.swapCopy(src, dst, 4))).to.include({ code: 'ERR_OUT_OF_RANGE' });
+    expect(err(() => native.swapCopy(src, new Uint8Array(16), 3)).message).to.match(/width must be 1, 2, 4, 8 or 16/);
+    expect(err(() => native.swapCopy(src.subarray(0, 6), new Uint8Array(8), 4)).message).to.match(/whole number of 4-byte lanes/);
+    expect(err(() => native.swapCopy(src.subarray(0, 8), src.subarray(4, 12), 4))).to.include({ code: 'ERR_INVALID_ARG_VALUE' });
+    expect(err(() => native.swapCopy('x' as unknown as Uint8Array, dst, 4))).to.include({ code: 'ERR_INVALID_ARG_TYPE' });
+    expect(err(() => native.reorderCopy(src, dst, [4, 4], 1, true))).to.include({ code: 'ERR_OUT_OF_RANGE' });
+    expect(err(() => native.reorderCopy(src, new Uint8Array(16), [4, -1], 1, true)).message).to.match(/dimension 1/);
+    expect(err(() => native.reorderCopy(src, new Uint8Array(16), [2, 2], 4, true, 8)).message).to.match(/multiple of swapWidth/);
+    expect([...dst]).to.deep.equal(new Array(8).fill(9));
+  });
+});
+
+describe('item values in either byte order and array order', () => {
+  const n = 1 << 12;
+  const values = Uint32Array.from({ length: n }, (_, i) => (i * 2654435761) >>> 0);
+
+  it('sends a Uint32Array as >u4 big-endian, byte for byte as DataView writes it', () => {
+    const item = new Item({ id: 0x1000, name: 'x', shape: [n], dtype: '>u4', value: values });
+    const wire = item.toBuffer();
+    const view = new DataView(wire.buffer, wire.byteOffset, wire.byteLength);
+    for (let i = 0; i < n; i++) if (view.getUint32(4 * i, false) !== values[i]) expect.fail(`element ${i}`);
+    // The caller's array is not changed by the swap.
+    expect(values[1]).to.equal(2654435761 >>> 0);
+  });
+
+  it('sends a Float64Array as >f4 and a plain array as >i2 (converted, then swapped)', () => {
+    const f = new Item({ id: 0x1000, name: 'f', shape: [3], dtype: '>f4', value: Float64Array.from([1.5, -2, 1e10]) });
+    const fw = f.toBuffer();
+    const fv = new DataView(fw.buffer, fw.byteOffset, 12);
+    expect([fv.getFloat32(0, false), fv.getFloat32(4, false), fv.getFloat32(8, false)]).to.deep.equal([1.5, -2, Math.fround(1e10)]);
+    const i = new Item({ id: 0x1001, name: 'i', shape: [2], dtype: '>i2', value: [-2, 300] });
+    expect(Buffer.from(i.toBuffer()).toString('hex')).to.equal('fffe012c');
+  });
+
+  it('receives >u4 as host-order values (a converted copy)', () => {
+    const wire = new Uint8Array(4 * n);
+    const view = new DataView(wire.buffer);
+    for (let i = 0; i < n; i++) view.setUint32(4 * i, values[i], false);
+    const item = new Item({ id: 0x1000, name: 'x', shape: [n], dtype: '>u4' });
+    item.setFromRaw({ id: 0x1000, isImmediate: false, immediateValue: 0, value: wire });
+    expect(item.value).to.be.instanceOf(Uint32Array);
+    expect(Buffer.from((item.value as Uint32Array).buffer, (item.value as Uint32Array).byteOffset, 4 * n).equals(Buffer.from(values.buffer))).to.equal(true);
+  });
+
+  it('sends and receives Fortran order: element (i, j) of a C-order value at i + rows·j on the wire', () => {
+    const rows = 7;
+    const cols = 9;
+    const c = Float64Array.from({ length: rows * cols }, (_, k) => k + 0.25);
+    const item = new Item({ id: 0x1000, name: 'm', shape: [rows, cols], dtype: '>f8', order: 'F', value: c });
+    const wire = item.toBuffer();
+    const view = new DataView(wire.buffer, wire.byteOffset, wire.byteLength);
+    for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) if (view.getFloat64(8 * (i + rows * j), false) !== c[i * cols + j]) expect.fail(`(${i}, ${j})`);
+    const back = new Item({ id: 0x1000, name: 'm', shape: [rows, cols], dtype: '>f8', order: 'F' });
+    back.setFromRaw({ id: 0x1000, isImmediate: false, immediateValue: 0, value: wire });
+    expect([...(back.value as Float64Array)]).to.deep.equal([...c]);
+  });
+});
