@@ -62,7 +62,53 @@ export interface ItemInit extends DescriptorInit {
 }
 
 /**
+ * The heap an item's value came from, as the ItemGroup hands it over
+ * (`recv.Heap` is one): the item holds the heap's memory while its value is
+ * a view of it, so a value stays valid after the user's `heap.release()`.
+ * @internal
+ */
+export interface ValueSource {
+  /** Keeps the heap's memory from its allocator until the matching unretain(). */
+  retain(): void;
+  /** Drops one retain(); after release() and the last unretain() the memory goes back. */
+  unretain(): void;
+  /**
+   * Reverses every `width`-byte lane of `bytes` (a view of this heap's
+   * payload) in place, remembering it so that raw views still read wire order.
+   */
+  swapInPlace?(bytes: Uint8Array, width: number): void;
+}
+
+/** Values smaller than this are copied out of the heap rather than viewed. */
+const VIEW_MIN_BYTES = 4096;
+
+const HOST_ORDER: '<' | '>' = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? '<' : '>';
+
+/** A received array value, decoded on first read. */
+interface PendingValue {
+  bytes: Uint8Array;
+  byteLength: number;
+  elements: number;
+}
+
+/** The error for reading a value whose heap memory has gone back to its pool. */
+function releasedError(item: Item): Error {
+  const err = new Error(
+    `item '${item.name}': its value was in a heap whose memory has been given back (heap.release()); ` +
+      'read it before release(), or let the ItemGroup hold it (ItemGroup.update keeps values valid)',
+  ) as Error & { code: string };
+  err.code = 'ERR_SPEAD_HEAP_RELEASED';
+  return err;
+}
+
+/**
  * An item with a value.
+ *
+ * Received array values are decoded on first read of `value`, natively: a
+ * view of the heap's memory when it is in the host's byte order and
+ * aligned, the heap's bytes swapped in place for the other byte order, a
+ * reordered copy for Fortran order. An ItemGroup's items keep their heap's
+ * memory while they hold such a view (see ItemGroup.update).
  *
  * @example
  * const item = group.get('timestamp');
@@ -70,6 +116,8 @@ export interface ItemInit extends DescriptorInit {
  */
 export class Item extends Descriptor {
   private current: ItemValue | null = null;
+  private pending: PendingValue | null = null;
+  private source: ValueSource | null = null;
   private resolvedShape: number[] = [];
   /** Bumped on every assignment (the HeapGenerator sends stale items). */
   version = 1;
@@ -81,15 +129,74 @@ export class Item extends Descriptor {
 
   /** The current value (null until one arrives or is set). Arrays are flat, C order. */
   get value(): ItemValue | null {
+    if (this.pending !== null) {
+      const p = this.pending;
+      this.pending = null;
+      this.current = this.materialise(p);
+    }
     return this.current;
   }
 
   /** Assigns a value (never null) and bumps the version. */
   set value(v: ItemValue | null) {
     if (v === null || v === undefined) throw new TypeError(`item '${this.name}': the value must not be null`);
+    this.pending = null;
+    this.setSource(null);
     this.current = v;
     this.resolvedShape = this.shapeOf(v);
     this.version++;
+  }
+
+  /**
+   * Lets go of the heap memory the value views, copying the value first:
+   * after this the value is the item's own. ItemGroup.update does this
+   * itself for small values; call it to keep a large value for longer than
+   * until its item's next update without holding a pool buffer.
+   */
+  detach(): void {
+    const v = this.value;
+    if (this.source === null) return;
+    if (ArrayBuffer.isView(v)) {
+      const ta = v as unknown as ArrayBufferView & { constructor: new (b: ArrayBuffer, o: number, n: number) => ItemValue; length: number };
+      const copy = Buffer.allocUnsafeSlow(ta.byteLength);
+      copy.set(new Uint8Array(ta.buffer, ta.byteOffset, ta.byteLength));
+      this.current = new ta.constructor(copy.buffer, copy.byteOffset, ta.length);
+    }
+    this.setSource(null);
+  }
+
+  private setSource(source: ValueSource | null): void {
+    if (source === this.source) return;
+    source?.retain();
+    const old = this.source;
+    this.source = source;
+    old?.unretain();
+  }
+
+  /** Decodes a pending array value (see the class comment for what that costs). */
+  private materialise(p: PendingValue): ItemValue {
+    if (p.bytes.byteLength < p.byteLength) throw releasedError(this);
+    const dt = this.dtype!;
+    const numeric = dt.kind !== 'S' && dt.kind !== 'V';
+    const lane = dt.kind === 'c' ? dt.itemsize / 2 : dt.itemsize;
+    const foreign = numeric && lane > 1 && dt.byteOrder !== '|' && dt.byteOrder !== HOST_ORDER;
+    const shape = this.resolvedShape;
+    if (this.order === 'F' && shape.length > 1 && numeric) {
+      // One native pass: reorder and swap together into the item's own memory.
+      const out = Buffer.allocUnsafeSlow(p.byteLength);
+      native.reorderCopy(p.bytes, out, shape, dt.itemsize, false, foreign ? lane : 1);
+      this.setSource(null);
+      return (foreign ? dt.swapped() : dt).decodeArray(out, p.elements);
+    }
+    let value: ItemValue;
+    if (foreign && this.source?.swapInPlace !== undefined && p.bytes.byteOffset % lane === 0) {
+      this.source.swapInPlace(p.bytes, lane);
+      value = dt.swapped().decodeArray(p.bytes, p.elements);
+    } else value = dt.decodeArray(p.bytes, p.elements);
+    if (this.order === 'F' && shape.length > 1) value = transpose(value as ArrayLike<unknown>, shape, false) as ArrayValue;
+    // Only a view of the heap needs the heap kept.
+    if (!(ArrayBuffer.isView(value) && value.buffer === p.bytes.buffer)) this.setSource(null);
+    return value;
   }
 
   /** The value's shape (the variable dimension resolved). */
@@ -109,8 +216,14 @@ export class Item extends Descriptor {
     return this.shape.map((d) => (d === null ? (known === 0 ? 0 : Math.floor(total / known)) : d));
   }
 
-  /** Sets the value from a received item's bytes (spead2's `set_from_raw`). */
-  setFromRaw(raw: RawItem): void {
+  /**
+   * Sets the value from a received item's bytes (spead2's `set_from_raw`).
+   * A bad value (too few bytes, a string that is not ASCII) throws a
+   * RangeError naming the item and leaves the old value. With `source` (the
+   * heap the bytes are in), an array value that views the heap keeps the
+   * heap's memory until the item's next value.
+   */
+  setFromRaw(raw: RawItem, source?: ValueSource): void {
     const bits = this.itemsizeBits;
     let bytes = raw.value;
     const fixed = !this.isVariableSize() ? product(this.shape as number[]) : 0;
@@ -126,6 +239,21 @@ export class Item extends Descriptor {
       throw new RangeError(`item '${this.name}' (ID ${this.id}): too few elements: ${bytes.length} bytes hold ${maxElements}, the shape [${shape}] needs ${elements}`);
     }
     const data = bytes.subarray(0, Math.ceil((elements * bits) / 8));
+    if (this.dtype !== null && this.format === null && shape.length > 0) {
+      // Arrays wait for their first read: nothing is decoded that nobody reads.
+      this.pending = { bytes: data, byteLength: data.byteLength, elements };
+      this.current = null;
+      this.resolvedShape = shape;
+      // A small value is copied now rather than pinning a heap's memory for it.
+      if (source !== undefined && data.byteLength >= VIEW_MIN_BYTES && !raw.isImmediate) this.setSource(source);
+      else {
+        this.setSource(null);
+        this.pending = null;
+        this.current = this.materialise({ bytes: Buffer.from(data), byteLength: data.byteLength, elements });
+      }
+      this.version++;
+      return;
+    }
     let value: ItemValue;
     if (this.isString()) {
       let s = '';
@@ -134,16 +262,14 @@ export class Item extends Descriptor {
         s += String.fromCharCode(c);
       }
       value = s;
-    } else if (this.dtype !== null) {
-      if (shape.length === 0) value = this.dtype.decodeScalar(data);
-      else {
-        const arr = this.dtype.decodeArray(data, elements);
-        value = this.order === 'F' && shape.length > 1 ? transpose(arr as ArrayLike<unknown>, shape, false) as ArrayValue : arr;
-      }
+    } else if (this.dtype !== null && shape.length === 0) {
+      value = this.dtype.decodeScalar(data);
     } else {
       const values = unpackFormat(this.format!, data, elements);
       value = shape.length === 0 ? values[0] : values;
     }
+    this.pending = null;
+    this.setSource(null);
     this.current = value;
     this.resolvedShape = shape;
     this.version++;
@@ -159,7 +285,7 @@ export class Item extends Descriptor {
    * returned as a view (no copy), so changing it later changes what is sent.
    */
   toBuffer(): Uint8Array {
-    const v = this.current;
+    const v = this.value;
     if (v === null) throw new Error(`item '${this.name}' has no value`);
     const shape = this.resolvedShape;
     const elements = product(shape);

@@ -37,20 +37,32 @@ describe('descriptors and items', () => {
     expect(() => new Descriptor({ id: 1, name: 'x', dtype: '<q9' })).to.throw(/unsupported dtype/);
   });
 
-  it('refuses a broken numpy header with an error naming the item, keeping what was applied before it', () => {
+  it('reports a broken numpy header as an error on that item only, applying the rest of the heap', () => {
     const group = new ItemGroup();
     group.addItem({ id: 0x1000, name: 'good', shape: [], dtype: '>u2' });
     const broken: RawDescriptor = { id: 0x1001, name: Buffer.from('bad'), description: Buffer.alloc(0), shape: [], format: [], numpyHeader: "{'descr': '<u2', 'shape': (" };
-    expect(() => group.update(fakeHeap([raw(0x1000, [1, 2])], [broken]))).to.throw(/item 'bad'.*invalid numpy header/);
+    const result = group.update(fakeHeap([raw(0x1000, [1, 2]), raw(0x1001, [3, 4])], [broken]));
+    expect(result.get('good')?.value).to.equal(0x102);
+    expect(result.errors).to.have.length(1);
+    expect(result.errors[0]).to.include({ id: 0x1001, name: 'bad' });
+    expect(result.errors[0].error.code).to.equal('ERR_SPEAD_BAD_DESCRIPTOR');
+    expect(result.errors[0].error.message).to.match(/item 'bad'.*invalid numpy header/);
+    expect(group.has(0x1001)).to.equal(false);
     expect(() => parseNumpyHeader("__import__('os')")).to.throw(/invalid numpy header/);
   });
 
-  it('reports too few elements for the shape, and keeps earlier items of the same heap', () => {
+  it('reports too few elements for the shape as an error on that item, applying the others', () => {
     const group = new ItemGroup();
     group.addItem({ id: 0x1000, name: 'first', shape: [], dtype: '>u2' });
     group.addItem({ id: 0x1001, name: 'short', shape: [4], dtype: '>u4' });
-    expect(() => group.update(fakeHeap([raw(0x1000, [0, 7]), raw(0x1001, [1, 2, 3])]))).to.throw(/'short'.*too few elements/);
+    group.addItem({ id: 0x1002, name: 'last', shape: [], dtype: '>u2' });
+    const result = group.update(fakeHeap([raw(0x1000, [0, 7]), raw(0x1001, [1, 2, 3]), raw(0x1002, [0, 9])]));
+    expect([...result.keys()]).to.deep.equal(['first', 'last']);
+    expect(result.errors.map((e) => [e.name, e.error.code])).to.deep.equal([['short', 'ERR_SPEAD_BAD_VALUE']]);
+    expect(result.errors[0].error.message).to.match(/'short'.*too few elements/);
     expect(group.get('first').value).to.equal(7);
+    expect(group.get('last').value).to.equal(9);
+    expect(group.get('short').value).to.equal(null);
   });
 
   it('rejects a value whose size disagrees with the shape when sending', () => {
@@ -76,15 +88,18 @@ describe('descriptors and items', () => {
     expect(() => group.getHeap()).to.throw(/out of range/i);
   });
 
-  it('returns little-endian data as a view of the payload, and big-endian data as a converted copy', () => {
+  it('gives small values (and values set without a heap to hold) memory of their own, in either byte order', () => {
     const payload = new Uint8Array([1, 0, 2, 0, 0, 3, 0, 4]);
     const le = new Item({ id: 0x1000, name: 'le', shape: [2], dtype: '<u2' });
     le.setFromRaw({ id: 0x1000, isImmediate: false, immediateValue: 0, value: payload.subarray(0, 4) });
-    expect((le.value as Uint16Array).buffer).to.equal(payload.buffer);
+    expect(Array.from(le.value as Uint16Array)).to.deep.equal([1, 2]);
+    expect((le.value as Uint16Array).buffer).to.not.equal(payload.buffer);
     const be = new Item({ id: 0x1001, name: 'be', shape: [2], dtype: '>u2' });
     be.setFromRaw({ id: 0x1001, isImmediate: false, immediateValue: 0, value: payload.subarray(4) });
     expect(Array.from(be.value as Uint16Array)).to.deep.equal([3, 4]);
     expect((be.value as Uint16Array).buffer).to.not.equal(payload.buffer);
+    payload.fill(0);
+    expect(Array.from(le.value as Uint16Array)).to.deep.equal([1, 2]);
   });
 });
 
