@@ -3,10 +3,11 @@
  * every assignment (spead2's `Item`).
  */
 import { Descriptor, DescriptorInit } from './descriptor';
-import { ArrayValue, ScalarValue } from './dtype';
+import { ArrayValue, DType, ScalarValue } from './dtype';
 import { FieldValue, packFormat, unpackFormat } from './legacy-format';
 import { native } from './native';
 import type { RawItem } from './raw';
+import type { WireBytes } from './send/heap';
 
 /** What an item's value can be. */
 export type ItemValue = ScalarValue | ArrayValue | string | FieldValue | Record<string, FieldValue> | Array<FieldValue | Record<string, FieldValue>> | unknown[];
@@ -77,6 +78,15 @@ export interface ValueSource {
    * payload) in place, remembering it so that raw views still read wire order.
    */
   swapInPlace?(bytes: Uint8Array, width: number): void;
+}
+
+/**
+ * For a numeric dtype in the other byte order from the host's: the width of
+ * the lanes to byte-swap (complex numbers are two lanes). 1 otherwise.
+ */
+function foreignLane(dt: DType): number {
+  if (!'iufc'.includes(dt.kind) || dt.byteOrder === '|' || dt.byteOrder === HOST_ORDER) return 1;
+  return dt.kind === 'c' ? dt.itemsize / 2 : dt.itemsize;
 }
 
 /** Values smaller than this are copied out of the heap rather than viewed. */
@@ -177,14 +187,13 @@ export class Item extends Descriptor {
   private materialise(p: PendingValue): ItemValue {
     if (p.bytes.byteLength < p.byteLength) throw releasedError(this);
     const dt = this.dtype!;
-    const numeric = dt.kind !== 'S' && dt.kind !== 'V';
-    const lane = dt.kind === 'c' ? dt.itemsize / 2 : dt.itemsize;
-    const foreign = numeric && lane > 1 && dt.byteOrder !== '|' && dt.byteOrder !== HOST_ORDER;
+    const lane = foreignLane(dt);
+    const foreign = lane > 1;
     const shape = this.resolvedShape;
-    if (this.order === 'F' && shape.length > 1 && numeric) {
-      // One native pass: reorder and swap together into the item's own memory.
+    if (this.order === 'F' && shape.length > 1) {
+      // One native pass: reorder (and swap) into the item's own memory.
       const out = Buffer.allocUnsafeSlow(p.byteLength);
-      native.reorderCopy(p.bytes, out, shape, dt.itemsize, false, foreign ? lane : 1);
+      native.reorderCopy(p.bytes, out, shape, dt.itemsize, false, lane);
       this.setSource(null);
       return (foreign ? dt.swapped() : dt).decodeArray(out, p.elements);
     }
@@ -193,7 +202,6 @@ export class Item extends Descriptor {
       this.source.swapInPlace(p.bytes, lane);
       value = dt.swapped().decodeArray(p.bytes, p.elements);
     } else value = dt.decodeArray(p.bytes, p.elements);
-    if (this.order === 'F' && shape.length > 1) value = transpose(value as ArrayLike<unknown>, shape, false) as ArrayValue;
     // Only a view of the heap needs the heap kept.
     if (!(ArrayBuffer.isView(value) && value.buffer === p.bytes.buffer)) this.setSource(null);
     return value;
@@ -273,6 +281,27 @@ export class Item extends Descriptor {
     this.current = value;
     this.resolvedShape = shape;
     this.version++;
+  }
+
+  /**
+   * The value's bytes for a send heap, without a converted copy where the
+   * packets can convert: an array of a numeric dtype in the other byte order
+   * is given as host-order bytes (a view of a TypedArray of the dtype's own
+   * element type) with the lane width to swap as packets are built.
+   * Anything else is `toBuffer()`.
+   */
+  toWire(): WireBytes {
+    const v = this.value;
+    const dt = this.dtype;
+    const shape = this.resolvedShape;
+    if (dt !== null && this.format === null && v !== null && ArrayBuffer.isView(v) && !(this.order === 'F' && shape.length > 1)) {
+      const lane = foreignLane(dt);
+      if (lane > 1) {
+        const data = dt.swapped().viewOrEncode(v, product(shape), `item '${this.name}'`);
+        if (data.byteLength > 8) return { data, swapWidth: lane };
+      }
+    }
+    return { data: this.toBuffer(), swapWidth: 1 };
   }
 
   /** May the value travel in the item pointer? */

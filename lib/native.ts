@@ -52,6 +52,7 @@ export interface NativeAddon {
     ids: number[],
     datas: Uint8Array[],
     allowImmediate: boolean[],
+    swapWidths?: number[],
   ) => NativeSendHeap;
   SendStream: new (
     kind: 'udp' | 'tcp' | 'udp_ibv' | 'udp_xdp',

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { Item } from '../lib/index';
+import { Item, send } from '../lib/index';
 import { native } from '../lib/native';
 
 /** Bytes 0, 7, 14, … (mod 256): every lane distinct enough to catch a wrong shuffle. */
@@ -154,5 +154,55 @@ describe('item values in either byte order and array order', () => {
     const back = new Item({ id: 0x1000, name: 'm', shape: [rows, cols], dtype: '>f8', order: 'F' });
     back.setFromRaw({ id: 0x1000, isImmediate: false, immediateValue: 0, value: wire });
     expect([...(back.value as Float64Array)]).to.deep.equal([...c]);
+  });
+});
+
+describe('byte swaps fused into packet building', () => {
+  async function encode(heap: send.Heap, packetSize: number): Promise<Buffer> {
+    const bytes = new send.BytesStream({ maxPacketSize: packetSize });
+    await bytes.sendHeap(heap, { cnt: 1 });
+    return bytes.getValue();
+  }
+
+  it('sends host-order lanes swapped exactly as the converted bytes would be, lanes split across packets', async () => {
+    for (const width of [2, 4, 8, 16]) {
+      for (const packetSize of [64, 77, 1500]) {
+        const host = pattern(width * 301);
+        const wire = new Uint8Array(host.length);
+        native.swapCopy(host, wire, width);
+        const odd = pattern(13); // puts the swapped item at an odd offset in the payload
+        const fused = new send.Heap();
+        fused.addRaw(0x1000, odd, false);
+        fused.addRaw(0x1001, host, false, width);
+        fused.addRaw(0x1002, host.subarray(0, width), true, width); // small enough to be an immediate for width 2 and 4
+        const plain = new send.Heap();
+        plain.addRaw(0x1000, odd, false);
+        plain.addRaw(0x1001, wire, false);
+        plain.addRaw(0x1002, wire.subarray(0, width), true);
+        const a = await encode(fused, packetSize);
+        const b = await encode(plain, packetSize);
+        expect(a.equals(b), `width ${width}, packets of ${packetSize}`).to.equal(true);
+      }
+    }
+  });
+
+  it('sends a >u4 ItemGroup item without converting it in JavaScript, and spead2-equal bytes', async () => {
+    const values = Uint32Array.from({ length: 5000 }, (_, i) => (i * 40503) >>> 0);
+    const group = new send.ItemGroup();
+    const item = group.addItem({ name: 'x', shape: [5000], dtype: '>u4', value: values });
+    const wire = item.toWire();
+    expect(wire.swapWidth).to.equal(4);
+    expect(wire.data.buffer).to.equal(values.buffer); // by reference
+    const heap = new send.Heap();
+    heap.addRaw(item.id, item.toBuffer(), false);
+    const viaFused = new send.Heap();
+    viaFused.addItem(item);
+    expect((await encode(viaFused, 9000)).equals(await encode(heap, 9000))).to.equal(true);
+  });
+
+  it('refuses a swap width that does not divide the data', () => {
+    const heap = new send.Heap();
+    expect(() => heap.addRaw(0x1000, new Uint8Array(6), false, 4)).to.throw(RangeError, /swapWidth 4/);
+    expect(() => heap.addRaw(0x1000, new Uint8Array(6), false, 3)).to.throw(RangeError, /swapWidth 3/);
   });
 });

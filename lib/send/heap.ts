@@ -18,6 +18,21 @@ export interface HeapEntry {
    * `data.length` ≤ N/8 (right-aligned, as spead2).
    */
   readonly allowImmediate: boolean;
+  /**
+   * When more than 1, `data` holds lanes of this many bytes in the host's
+   * byte order, and the wire wants the other: each is byte-swapped as the
+   * packets are built (the copy into the packet does it), so a `>u4` array
+   * goes out without a converted copy. Default 1: `data` is wire order.
+   */
+  readonly swapWidth?: number;
+}
+
+/** What `ItemSource.toWire` gives: bytes, and the lane width to swap them by on the way out. */
+export interface WireBytes {
+  /** The bytes (by reference). */
+  readonly data: Uint8Array;
+  /** 1 when `data` is wire order; else lanes of this width are swapped as packets are built. */
+  readonly swapWidth: number;
 }
 
 /** Anything that can give its wire bytes: an `Item` (see ItemGroup). */
@@ -28,6 +43,8 @@ export interface ItemSource {
   toBuffer(): Uint8Array;
   /** Whether the item may be sent as an immediate (fixed size, byte aligned). */
   allowImmediate(): boolean;
+  /** Optional: the value's bytes as they are held, with the byte swap the wire needs (no copy). */
+  toWire?(): WireBytes;
 }
 
 /** Anything that can encode itself as a raw descriptor: a `Descriptor`. */
@@ -51,6 +68,7 @@ export class Heap {
   /** Put every item pointer in every packet (spead2's `repeat_pointers`). */
   repeatPointers = false;
   private readonly entries: HeapEntry[] = [];
+  private swapped = false;
   /** Bumped on every change; lets encoders cache their native form. */
   private version = 0;
 
@@ -60,7 +78,10 @@ export class Heap {
 
   /** Adds an item's current value, by reference. */
   addItem(item: ItemSource): void {
-    this.addRaw(item.id, item.toBuffer(), item.allowImmediate());
+    if (item.toWire !== undefined) {
+      const { data, swapWidth } = item.toWire();
+      this.addRaw(item.id, data, item.allowImmediate(), swapWidth);
+    } else this.addRaw(item.id, item.toBuffer(), item.allowImmediate());
   }
 
   /** Adds a descriptor (item 5). */
@@ -78,12 +99,21 @@ export class Heap {
     this.addRaw(STREAM_CTRL_ID, immediateBytes(CTRL_STREAM_STOP, this.flavour), true);
   }
 
-  /** Adds an item pointer with the given bytes (the low-level form of `addItem`). */
-  addRaw(id: number, data: Uint8Array, allowImmediate: boolean): void {
+  /**
+   * Adds an item pointer with the given bytes (the low-level form of
+   * `addItem`). With `swapWidth` 2, 4, 8 or 16 the bytes are sent with each
+   * lane of that width byte-swapped: host-order numbers for a big-endian
+   * dtype, converted as packets are built.
+   */
+  addRaw(id: number, data: Uint8Array, allowImmediate: boolean, swapWidth = 1): void {
     if (!Number.isSafeInteger(id) || id <= 0 || id > this.flavour.maxItemId) {
       throw new RangeError(`Heap: item ID ${id} is out of range for ${this.flavour} (1 to ${this.flavour.maxItemId})`);
     }
-    this.entries.push({ id, data, allowImmediate });
+    if (![1, 2, 4, 8, 16].includes(swapWidth) || data.byteLength % swapWidth !== 0) {
+      throw new RangeError(`Heap: swapWidth ${swapWidth} must be 1, 2, 4, 8 or 16 and divide the item's ${data.byteLength} bytes`);
+    }
+    this.entries.push(swapWidth === 1 ? { id, data, allowImmediate } : { id, data, allowImmediate, swapWidth });
+    this.swapped ||= swapWidth !== 1;
     this.version++;
   }
 
@@ -110,6 +140,7 @@ export class Heap {
         this.entries.map((e) => e.id),
         this.entries.map((e) => e.data),
         this.entries.map((e) => e.allowImmediate),
+        this.swapped ? this.entries.map((e) => e.swapWidth ?? 1) : undefined,
       );
       this.nativeVersion = this.version;
       this.nativeRepeat = this.repeatPointers;

@@ -3,7 +3,7 @@
  * @module send
  */
 export { Heap } from './heap';
-export type { HeapEntry, ItemSource, DescriptorSource } from './heap';
+export type { HeapEntry, ItemSource, DescriptorSource, WireBytes } from './heap';
 export { StreamConfig, RateMethod, DEFAULT_MAX_PACKET_SIZE, DEFAULT_BURST_SIZE, DEFAULT_MAX_HEAPS, DEFAULT_BURST_RATE_RATIO } from './config';
 export type { StreamConfigInit } from './config';
 export { GroupMode, HeapReference, HeapReferenceList } from './heap-reference';

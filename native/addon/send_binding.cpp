@@ -48,7 +48,7 @@ std::uint64_t to_u64(Napi::Env env, Napi::Value v, const char *what)
 class SendHeapWrap : public Napi::ObjectWrap<SendHeapWrap>
 {
 public:
-    // SendHeap(addressBits, repeatPointers, ids[], datas[], allowImmediate[])
+    // SendHeap(addressBits, repeatPointers, ids[], datas[], allowImmediate[], swapWidths[]?)
     explicit SendHeapWrap(const Napi::CallbackInfo &info) : Napi::ObjectWrap<SendHeapWrap>(info)
     {
         Napi::Env env = info.Env();
@@ -62,6 +62,10 @@ public:
         Napi::Array ids = info[2].As<Napi::Array>(), datas = info[3].As<Napi::Array>(), imm = info[4].As<Napi::Array>();
         if (datas.Length() != ids.Length() || imm.Length() != ids.Length())
             throw Napi::TypeError::New(env, "SendHeap: ids, datas and allowImmediate differ in length");
+        // Optional: per item, the lane width its bytes are swapped by on the way out.
+        Napi::Array swaps = info.Length() > 5 && info[5].IsArray() ? info[5].As<Napi::Array>() : Napi::Array();
+        if (!swaps.IsEmpty() && swaps.Length() != ids.Length())
+            throw Napi::TypeError::New(env, "SendHeap: swapWidths and ids differ in length");
         auto refs = std::make_shared<JsRefs>();
         for (std::uint32_t i = 0; i < ids.Length(); i++)
         {
@@ -72,6 +76,15 @@ public:
             const auto *bytes = static_cast<const std::uint8_t *>(ta.ArrayBuffer().Data()) + ta.ByteOffset();
             heap->items.push_back({to_u64(env, ids.Get(i), "item ID"), bytes, ta.ByteLength(),
                                    imm.Get(i).ToBoolean().Value()});
+            if (!swaps.IsEmpty())
+            {
+                const std::uint64_t w = to_u64(env, swaps.Get(i), "swap width");
+                if (w != 1 && w != 2 && w != 4 && w != 8 && w != 16)
+                    throw Napi::RangeError::New(env, "SendHeap: a swap width must be 1, 2, 4, 8 or 16");
+                if (ta.ByteLength() % w != 0)
+                    throw Napi::RangeError::New(env, "SendHeap: item data is not a whole number of swapped lanes");
+                heap->items.back().swap_width = std::uint8_t(w);
+            }
             refs->refs.push_back(Napi::Persistent(d));
         }
         heap->keepalive = refs;

@@ -229,6 +229,27 @@ void swap_copy(const std::uint8_t *src, std::uint8_t *dst, std::size_t lanes, st
     choice().kernel(src, dst, lanes, width);
 }
 
+void swap_copy_range(const std::uint8_t *base, std::size_t offset, std::size_t n, std::uint8_t *dst, std::size_t width)
+{
+    if (width <= 1)
+    {
+        std::memcpy(dst, base + offset, n);
+        return;
+    }
+    auto byte_at = [&](std::size_t o) { return base[o - o % width + width - 1 - o % width]; };
+    while (n > 0 && offset % width != 0)
+    {
+        *dst++ = byte_at(offset++);
+        n--;
+    }
+    const std::size_t lanes = n / width;
+    swap_copy(base + offset, dst, lanes, width);
+    offset += lanes * width;
+    dst += lanes * width;
+    for (n -= lanes * width; n > 0; n--)
+        *dst++ = byte_at(offset++);
+}
+
 void reorder_copy(const std::uint8_t *src, std::uint8_t *dst, const std::vector<std::size_t> &shape,
                   std::size_t element_size, bool to_fortran, std::size_t swap_width)
 {

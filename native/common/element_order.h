@@ -18,6 +18,12 @@ namespace spead::values {
 // allowed. Width 1 is a plain copy.
 void swap_copy(const std::uint8_t *src, std::uint8_t *dst, std::size_t lanes, std::size_t width);
 
+// Writes `n` bytes of the wire form of an array whose lanes of `width` bytes
+// are held byte-reversed at `base`, starting `offset` bytes into it: what
+// swap_copy would give, for a range that may start and end inside a lane (a
+// packet's share of an item).
+void swap_copy_range(const std::uint8_t *base, std::size_t offset, std::size_t n, std::uint8_t *dst, std::size_t width);
+
 // Reorders a whole array between C order and Fortran order: with
 // `to_fortran`, `src` is in C order and `dst` receives Fortran order, and the
 // reverse otherwise. `shape` is the array's (C) shape; each element is

@@ -1,4 +1,5 @@
 #include "protocol/packet_generator.h"
+#include "common/element_order.h"
 
 #include <algorithm>
 #include <cstring>
@@ -124,7 +125,7 @@ std::size_t PacketGenerator::next(std::uint8_t *scratch, std::vector<iovec> &out
             // The value's bytes, right-aligned in the address field.
             store_be64(p, immediate_pointer(it.id, 0, bits));
             if (it.length > 0)
-                std::memcpy(p + ITEM_POINTER_SIZE - it.length, it.data, it.length);
+                values::swap_copy_range(it.data, 0, it.length, p + ITEM_POINTER_SIZE - it.length, it.swap_width);
             p += ITEM_POINTER_SIZE;
         }
         else
@@ -134,17 +135,24 @@ std::size_t PacketGenerator::next(std::uint8_t *scratch, std::vector<iovec> &out
         }
     }
     std::size_t header_length = std::size_t(p - scratch);
-    const std::size_t first_piece = out.size();
     out.push_back({scratch, header_length});
     const std::size_t size = header_length + payload_length;
+    // Bytes that are not the items' own (swapped lanes, padding) are written
+    // into scratch after the header: it holds a whole packet.
+    auto append_scratch = [&out, &p](std::size_t n) {
+        iovec &last = out.back();
+        if (static_cast<std::uint8_t *>(last.iov_base) + last.iov_len == p)
+            last.iov_len += n;
+        else
+            out.push_back({p, n});
+        p += n;
+    };
     while (payload_length > 0)
     {
         if (next_item_ == heap_.items.size())
         {
-            // Padding: only when there was no real payload, so it can follow the
-            // pointers in the scratch buffer.
             std::memset(p, 0, payload_length);
-            out[first_piece].iov_len += payload_length;
+            append_scratch(payload_length);
             payload_length = 0;
         }
         else if (immediate(heap_.items[next_item_]))
@@ -156,7 +164,12 @@ std::size_t PacketGenerator::next(std::uint8_t *scratch, std::vector<iovec> &out
         {
             const send::SendItem &it = heap_.items[next_item_];
             const std::size_t n = std::min(it.length - next_item_offset_, payload_length);
-            if (n > 0)
+            if (n > 0 && it.swap_width > 1)
+            {
+                values::swap_copy_range(it.data, next_item_offset_, n, p, it.swap_width);
+                append_scratch(n);
+            }
+            else if (n > 0)
                 out.push_back({const_cast<std::uint8_t *>(it.data + next_item_offset_), n});
             next_item_offset_ += n;
             if (next_item_offset_ == it.length)

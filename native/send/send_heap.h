@@ -18,6 +18,9 @@ struct SendItem
     const std::uint8_t *data;
     std::size_t length;
     bool allow_immediate;
+    // Lanes of this many bytes are held in the other byte order from the
+    // wire's and swapped as packets are built (1: sent as they are).
+    std::uint8_t swap_width = 1;
 };
 
 struct SendHeap
