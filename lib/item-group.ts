@@ -31,7 +31,7 @@ export class ItemGroup {
   private readonly byName = new Map<string, Item>();
   /** The received descriptor each item was last made or confirmed from. */
   private readonly appliedDescriptor = new WeakMap<Item, Descriptor>();
-  private readonly descriptorCache = new Map<string, DescriptorEntry[]>();
+  private readonly descriptorCache: Array<{ bytes: Buffer; bugCompat: number; entries: DescriptorEntry[] }> = [];
 
   /**
    * Adds an item (or replaces one). An identical descriptor keeps the existing
@@ -181,13 +181,15 @@ export class ItemGroup {
   }
 
   private descriptorsOf(raw: RawItem, flavour: Flavour): DescriptorEntry[] {
-    const key = `${flavour.bugCompat}:${Buffer.from(raw.value.buffer, raw.value.byteOffset, raw.value.byteLength).toString('latin1')}`;
-    let entries = this.descriptorCache.get(key);
-    if (entries === undefined) {
-      entries = decodeRawDescriptors(raw.value, flavour.bugCompat).map((rd) => parseDescriptor(rd, flavour));
-      if (this.descriptorCache.size >= DESCRIPTOR_CACHE_SIZE) this.descriptorCache.clear();
-      this.descriptorCache.set(key, entries);
+    const bytes = raw.value;
+    // Most streams repeat one or two descriptor items: a linear scan with a
+    // native compare beats building a key string per heap.
+    for (const c of this.descriptorCache) {
+      if (c.bugCompat === flavour.bugCompat && c.bytes.length === bytes.length && c.bytes.equals(bytes)) return c.entries;
     }
+    const entries = decodeRawDescriptors(bytes, flavour.bugCompat).map((rd) => parseDescriptor(rd, flavour));
+    if (this.descriptorCache.length >= DESCRIPTOR_CACHE_SIZE) this.descriptorCache.shift();
+    this.descriptorCache.push({ bytes: Buffer.from(bytes), bugCompat: flavour.bugCompat, entries });
     return entries;
   }
 }
@@ -201,7 +203,7 @@ function parseDescriptor(rd: RawDescriptor, flavour: Flavour): DescriptorEntry {
 }
 
 /** Distinct descriptor byte strings remembered per ItemGroup. */
-const DESCRIPTOR_CACHE_SIZE = 256;
+const DESCRIPTOR_CACHE_SIZE = 16;
 
 interface DescriptorEntry {
   id: number;
