@@ -126,7 +126,20 @@ export class DType {
     return new DType(this.kind, this.itemsize, this.byteOrder === '<' ? '>' : '<');
   }
 
+  /**
+   * True when `value` is a Uint8Array (or Buffer) holding exactly the wire
+   * bytes of `count` elements of a numeric dtype wider than a byte: such a
+   * value is sent as it is, with no conversion in either byte order.
+   */
+  isWireBytes(value: unknown, count: number): value is Uint8Array {
+    return value instanceof Uint8Array && this.itemsize > 1 && 'iufcb'.includes(this.kind) && value.byteLength === count * this.itemsize;
+  }
+
   private encodeTyped(out: Uint8Array, value: ArrayBufferView, count: number, what: string): boolean {
+    if (this.isWireBytes(value, count)) {
+      out.set(value);
+      return true;
+    }
     return encodeTypedArray(this, this.ctor(), out, value, count, what);
   }
 
@@ -202,6 +215,7 @@ export class DType {
    * of this type in this byte order (so later changes to it are sent).
    */
   viewOrEncode(value: unknown, count: number, what: string): Uint8Array {
+    if (this.isWireBytes(value, count)) return value;
     const ctor = this.ctor();
     const hostOrder = this.byteOrder === '|' || (this.byteOrder === '<') === HOST_LITTLE;
     if (hostOrder && ctor !== null && value instanceof ctor && (value as ArrayLike<unknown>).length === count * (this.kind === 'c' ? 2 : 1)) {

@@ -296,7 +296,7 @@ export class Item extends Descriptor {
     const shape = this.resolvedShape;
     if (dt !== null && this.format === null && v !== null && ArrayBuffer.isView(v) && !(this.order === 'F' && shape.length > 1)) {
       const lane = foreignLane(dt);
-      if (lane > 1) {
+      if (lane > 1 && !dt.isWireBytes(v, product(shape))) {
         const data = dt.swapped().viewOrEncode(v, product(shape), `item '${this.name}'`);
         if (data.byteLength > 8) return { data, swapWidth: lane };
       }

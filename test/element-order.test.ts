@@ -206,3 +206,18 @@ describe('byte swaps fused into packet building', () => {
     expect(() => heap.addRaw(0x1000, new Uint8Array(6), false, 3)).to.throw(RangeError, /swapWidth 3/);
   });
 });
+
+describe('wire-order bytes as a value', () => {
+  it('sends a Uint8Array of exactly the wire bytes of a numeric dtype as it is, in either byte order', () => {
+    const wire = pattern(16);
+    for (const dtype of ['>u4', '<u4', '>c8', '<f8']) {
+      const n = 16 / Number(dtype.slice(2));
+      const item = new Item({ id: 0x1000, name: 'w', shape: [n], dtype, value: wire });
+      expect(item.toBuffer()).to.equal(wire); // the same object: no copy
+      expect(item.toWire()).to.deep.equal({ data: wire, swapWidth: 1 });
+    }
+    // Elements, not bytes, when the length is the element count (and for one-byte dtypes).
+    const asElements = new Item({ id: 0x1001, name: 'e', shape: [4], dtype: '>u2', value: Uint8Array.from([1, 2, 3, 4]) });
+    expect(Buffer.from(asElements.toBuffer()).toString('hex')).to.equal('0001000200030004');
+  });
+});
