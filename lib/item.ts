@@ -327,7 +327,14 @@ export class Item extends Descriptor {
     }
     if (this.dtype !== null) {
       if (this.order === 'F' && shape.length > 1 && ArrayBuffer.isView(v)) {
-        return this.dtype.encode(transpose(v as unknown as ArrayLike<unknown>, shape, true), elements, what);
+        const dt = this.dtype;
+        const lane = foreignLane(dt);
+        // Host-order elements of the dtype's own type (or wire bytes): one
+        // native pass reorders and swaps into the wire buffer.
+        const host = dt.isWireBytes(v, elements) ? v : lane > 1 ? dt.swapped().viewOrEncode(v, elements, what) : dt.viewOrEncode(v, elements, what);
+        const out = Buffer.allocUnsafeSlow(host.byteLength);
+        native.reorderCopy(host, out, shape, dt.itemsize, true, dt.isWireBytes(v, elements) ? 1 : lane);
+        return out;
       }
       if (this.order === 'F' && shape.length > 1) {
         const flat = (v as unknown[]).flat(shape.length);
