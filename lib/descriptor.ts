@@ -4,7 +4,7 @@
  */
 import { BUG_COMPAT_SWAP_ENDIAN } from './constants';
 import { encodeRawDescriptor } from './descriptor-codec';
-import { Descr, DType } from './dtype';
+import { Descr, DType, DTypeError } from './dtype';
 import { Flavour } from './flavour';
 import { Format, formatBits, formatToDType, validateFormat } from './legacy-format';
 import { formatNumpyHeader, parseNumpyHeader } from './numpy-header';
@@ -135,7 +135,13 @@ export class Descriptor {
       } catch (e) {
         throw new RangeError(`descriptor of item '${name}' (ID ${raw.id}): ${(e as Error).message}`);
       }
-      let dtype = DType.parse(header.descr);
+      let dtype;
+      try {
+        dtype = DType.parse(header.descr);
+      } catch (e) {
+        if (e instanceof DTypeError) throw new DTypeError(`descriptor of item '${name}' (ID ${raw.id}): ${e.message}`);
+        throw e;
+      }
       if (flavour.bugCompat & BUG_COMPAT_SWAP_ENDIAN) dtype = dtype.swapped();
       return new Descriptor({ id: raw.id, name, description, shape: header.shape, dtype: dtype.descr, order: header.fortranOrder ? 'F' : 'C' });
     }

@@ -305,7 +305,7 @@ export class DType {
     }
     const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
     const little = this.byteOrder === '<';
-    if (this.kind === 'V') {
+    if (this.isRecord()) {
       for (let i = 0; i < count; i++) {
         const rec = expanded[i] as RecordValue;
         if (rec === null || typeof rec !== 'object') throw new TypeError(`${what}: record elements must be objects`);
