@@ -1,8 +1,9 @@
 import { expect } from 'chai';
 import { Readable } from 'stream';
+import fc from 'fast-check';
 import { Float16Array, isFloat16Array } from '@petamoriken/float16';
 import { Descriptor, DType, DTypeError, Flavour, formatNumpyHeader, HeapDecoder, ItemGroup, parseNumpyHeader, recv, send } from '../lib/index';
-import type { Descr, HeapLike, RawDescriptor } from '../lib/index';
+import type { Descr, DescrField, HeapLike, RawDescriptor } from '../lib/index';
 
 // Headers and payloads below are what numpy 1.24 / spead2 4.4 write for these
 // values (test/fixtures/numpy-dtype-vectors.py prints them).
@@ -445,5 +446,77 @@ describe('dtype kinds: numpy headers', () => {
     const dt = DType.parse(h.descr);
     expect(dt.fields[0]).to.include({ name: 'a', title: 't', count: 3 });
     expect(plain(dt.decodeScalar(bytes('0100feff0300')))).to.deep.equal({ a: ['Int16Array', [1, -2, 3]] });
+  });
+});
+
+// Random dtypes of every kind, records nested two deep with sub-array fields.
+const LEAVES = ['b1', 'u1', 'u2', 'i4', 'u8', 'i8', 'f2', 'f4', 'f8', 'c8', 'c16', 'S3', 'U2', 'M8[ns]', 'm8[s]', 'V3'];
+const leafArb = fc.tuple(fc.constantFrom('<', '>'), fc.constantFrom(...LEAVES)).map(([o, t]) => `${o}${t}`);
+const subShapeArb = fc.oneof(fc.constant<number[]>([]), fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 1, maxLength: 2 }));
+function recordArb(depth: number): fc.Arbitrary<Descr> {
+  const type: fc.Arbitrary<Descr> = depth > 0 ? fc.oneof({ weight: 3, arbitrary: leafArb }, { weight: 1, arbitrary: recordArb(depth - 1) }) : leafArb;
+  return fc.array(fc.tuple(type, subShapeArb), { minLength: 1, maxLength: 3 }).map((fs) => fs.map(([t, sh], i): DescrField => (sh.length ? [`f${i}`, t, sh] : [`f${i}`, t])));
+}
+
+function valueArb(dt: DType): fc.Arbitrary<unknown> {
+  if (dt.isRecord()) {
+    const fields: Record<string, fc.Arbitrary<unknown>> = {};
+    for (const f of dt.fields) fields[f.name] = f.shape.length ? fc.array(valueArb(f.dtype), { minLength: f.count, maxLength: f.count }) : valueArb(f.dtype);
+    return fc.record(fields);
+  }
+  const bits = dt.itemsize * 8;
+  switch (dt.kind) {
+    case 'b':
+      return fc.boolean();
+    case 'u':
+      return bits === 64 ? fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }) : fc.integer({ min: 0, max: 2 ** bits - 1 });
+    case 'i':
+    case 'M':
+    case 'm':
+      return bits === 64 ? fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }) : fc.integer({ min: -(2 ** (bits - 1)), max: 2 ** (bits - 1) - 1 });
+    case 'f':
+      return fc.double({ noNaN: true });
+    case 'c':
+      return fc.record({ re: fc.double({ noNaN: true }), im: fc.double({ noNaN: true }) });
+    case 'U':
+      return fc.string({ unit: 'binary', maxLength: 2 });
+    case 'S':
+      return fc.oneof(fc.uint8Array({ minLength: 3, maxLength: 3 }), fc.string({ maxLength: 3 }).filter((s) => /^[\x20-\x7e]*$/.test(s)));
+    default:
+      return fc.uint8Array({ minLength: dt.itemsize, maxLength: dt.itemsize });
+  }
+}
+
+describe('dtype kinds: random nested dtypes round-trip', () => {
+  it('received bytes and descr equal the sent ones for random records of every kind, C and Fortran order', async () => {
+    const itemArb = fc
+      .tuple(fc.oneof(leafArb, recordArb(2)), fc.constantFrom<number[]>([], [3], [2, 2]), fc.constantFrom<'C' | 'F'>('C', 'F'))
+      .chain(([descr, shape, order]) => {
+        const count = shape.reduce((a, b) => a * b, 1);
+        const dt = DType.parse(descr);
+        return fc.array(valueArb(dt), { minLength: count, maxLength: count }).map((vals) => ({ descr, shape, order, value: shape.length ? vals : vals[0] }));
+      });
+    await fc.assert(
+      fc.asyncProperty(fc.array(itemArb, { minLength: 1, maxLength: 4 }), async (specs) => {
+        const out = new send.ItemGroup();
+        specs.forEach((s, i) => out.addItem({ name: `r${i}`, shape: s.shape, dtype: s.descr, order: s.order, value: s.value as never }));
+        const stream = new send.BytesStream();
+        await stream.sendHeap(out.getHeap());
+        const rx = new recv.Stream();
+        rx.addBufferReader(stream.getValue());
+        const got = new ItemGroup();
+        for await (const heap of rx) got.update(heap as recv.Heap);
+        for (const item of out.values()) {
+          const back = got.get(item.name);
+          expect(back.dtype!.descr).to.deep.equal(item.dtype!.descr);
+          // Values are C order whatever the wire order, so encoding both in C order compares them.
+          const n = item.valueShape.reduce((a, b) => a * b, 1);
+          expect(hexOf(back.dtype!.encode(back.value, n, item.name)), item.name).to.equal(hexOf(item.dtype!.encode(item.value, n, item.name)));
+          // Item's Fortran path cannot yet take a Float16Array (it is no ArrayBuffer view); the lead's Item rework covers it.
+          if (!(item.order === 'F' && isFloat16Array(back.value))) expect(hexOf(back.toBuffer()), item.name).to.equal(hexOf(item.toBuffer()));
+        }
+      }),
+      { numRuns: 80 },
+    );
   });
 });
