@@ -4,7 +4,7 @@
  */
 import { BUG_COMPAT_SWAP_ENDIAN } from './constants';
 import { encodeRawDescriptor } from './descriptor-codec';
-import { DType } from './dtype';
+import { Descr, DType, DTypeError } from './dtype';
 import { Flavour } from './flavour';
 import { Format, formatBits, formatToDType, validateFormat } from './legacy-format';
 import { formatNumpyHeader, parseNumpyHeader } from './numpy-header';
@@ -23,8 +23,12 @@ export interface DescriptorInit {
   description?: string;
   /** Dimensions; null marks the one variable dimension (legacy formats only). Default: a scalar. */
   shape?: Shape;
-  /** numpy descr: '<u2', '>f8', '|S5', or record fields [[name, descr], …]. */
-  dtype?: string | ReadonlyArray<readonly [string, string] | readonly [string, string, readonly number[]]>;
+  /**
+   * numpy descr: '<u2', '>f2', '|S5', '<U8', '<M8[ns]', '|V4', or record
+   * fields [[name, type], [name, type, subShape], …], where type may itself be
+   * a list of fields (a nested record).
+   */
+  dtype?: Descr;
   /** 'C' (row-major, default) or 'F' (column-major; numpy dtypes only). */
   order?: 'C' | 'F';
   /** Legacy format: [['u', 12], ['i', 4]]. */
@@ -76,6 +80,8 @@ export class Descriptor {
       this.format = null;
       if (this.dtype.itemsize === 0) throw new RangeError(`item '${init.name}': dtype has size 0`);
       if (shape.includes(null)) throw new RangeError(`item '${init.name}': a variable dimension needs a legacy format, not a dtype`);
+      // spead2 sends the header as ASCII, so record field names must be ASCII too.
+      checkAscii(formatNumpyHeader({ descr: this.dtype.descr, fortranOrder: false, shape: [] }), `item '${init.name}': the numpy header`);
     } else {
       validateFormat(init.format!);
       if (this.order !== 'C') throw new RangeError(`item '${init.name}': Fortran order needs a dtype`);
@@ -129,9 +135,15 @@ export class Descriptor {
       } catch (e) {
         throw new RangeError(`descriptor of item '${name}' (ID ${raw.id}): ${(e as Error).message}`);
       }
-      let dtype = DType.parse(header.descr);
+      let dtype;
+      try {
+        dtype = DType.parse(header.descr);
+      } catch (e) {
+        if (e instanceof DTypeError) throw new DTypeError(`descriptor of item '${name}' (ID ${raw.id}): ${e.message}`);
+        throw e;
+      }
       if (flavour.bugCompat & BUG_COMPAT_SWAP_ENDIAN) dtype = dtype.swapped();
-      return new Descriptor({ id: raw.id, name, description, shape: header.shape, dtype: dtype.descr as string, order: header.fortranOrder ? 'F' : 'C' });
+      return new Descriptor({ id: raw.id, name, description, shape: header.shape, dtype: dtype.descr, order: header.fortranOrder ? 'F' : 'C' });
     }
     return new Descriptor({ id: raw.id, name, description, shape: raw.shape, format: raw.format });
   }

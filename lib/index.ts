@@ -19,7 +19,7 @@ export { ItemGroup } from './item-group';
 export { ItemUpdates } from './item-group';
 export type { AddItemOptions, ItemUpdateError } from './item-group';
 export { DType, DTypeError } from './dtype';
-export type { Complex, ScalarValue, ArrayValue, RecordValue } from './dtype';
+export type { Complex, ScalarValue, ArrayValue, RecordValue, Descr, DescrField, DTypeField, DTypeKind } from './dtype';
 export type { Format, FieldValue } from './legacy-format';
 export { parseNumpyHeader, formatNumpyHeader, NumpyHeaderError } from './numpy-header';
 export type { NumpyHeader } from './numpy-header';

@@ -3,6 +3,7 @@
  * False, 'shape': (2, 3)}`): a Python literal, parsed by a small strict
  * parser (never evaluated) and written in exactly numpy's repr formatting.
  */
+import type { Descr, DescrField } from './dtype-parse';
 
 /** A Python literal value as the header may hold it. */
 export type PyValue = string | number | boolean | null | PyValue[] | PyTuple | { [key: string]: PyValue };
@@ -115,12 +116,25 @@ class Parser {
         this.pos++;
         return out;
       }
-      if (c === '\\') {
-        const n = this.text[++this.pos];
-        if (n === undefined) this.fail('unterminated string');
-        out += n === 'n' ? '\n' : n === 't' ? '\t' : n;
-      } else out += c;
+      if (c === '\\') out += this.escape();
+      else out += c;
     }
+  }
+
+  // The escapes Python's repr writes: \\ \' \" \n \r \t \xNN \uNNNN \UNNNNNNNN.
+  private escape(): string {
+    const n = this.text[++this.pos];
+    if (n === undefined) this.fail('unterminated string');
+    const simple: Record<string, string> = { n: '\n', r: '\r', t: '\t', '\\': '\\', "'": "'", '"': '"' };
+    if (n in simple) return simple[n];
+    const digits = n === 'x' ? 2 : n === 'u' ? 4 : n === 'U' ? 8 : 0;
+    if (digits === 0) this.fail(`unsupported escape '\\${n}'`);
+    const hex = this.text.slice(this.pos + 1, this.pos + 1 + digits);
+    if (!new RegExp(`^[0-9a-fA-F]{${digits}}$`).test(hex)) this.fail(`bad escape '\\${n}${hex}'`);
+    const point = parseInt(hex, 16);
+    if (point > 0x10ffff) this.fail(`bad escape '\\${n}${hex}'`);
+    this.pos += digits;
+    return String.fromCodePoint(point);
   }
 }
 
@@ -131,8 +145,8 @@ export function parsePyLiteral(text: string): PyValue {
 
 /** What a numpy header describes. */
 export interface NumpyHeader {
-  /** A dtype string ('<u2') or record fields ([name, descr] or [name, descr, shape]). */
-  descr: string | Array<[string, string] | [string, string, number[]]>;
+  /** A dtype string ('<u2') or record fields ([name, type] or [name, type, shape]; type may itself be fields). */
+  descr: Descr;
   /** True for column-major data. */
   fortranOrder: boolean;
   /** The array's dimensions. */
@@ -157,23 +171,54 @@ export function parseNumpyHeader(text: string): NumpyHeader {
   if (keys !== 'descr,fortran_order,shape') throw new NumpyHeaderError(`invalid numpy header: keys must be descr, fortran_order and shape, not ${keys}`);
   if (typeof v.fortran_order !== 'boolean') throw new NumpyHeaderError('invalid numpy header: fortran_order must be True or False');
   const shape = asShape(v.shape, 'shape');
-  const d = v.descr;
-  let descr: NumpyHeader['descr'];
-  if (typeof d === 'string') descr = d;
-  else if (Array.isArray(d)) {
-    descr = d.map((f) => {
-      if (!(f instanceof PyTuple) || f.items.length < 2 || typeof f.items[0] !== 'string' || typeof f.items[1] !== 'string') {
-        throw new NumpyHeaderError('invalid numpy header: record fields must be (name, dtype) tuples');
-      }
-      const [name, type, sub] = f.items as [string, string, PyValue | undefined];
-      return sub === undefined ? ([name, type] as [string, string]) : ([name, type, asShape(sub, 'field shape')] as [string, string, number[]]);
-    });
-  } else throw new NumpyHeaderError('invalid numpy header: descr must be a string or a list of fields');
-  return { descr, fortranOrder: v.fortran_order, shape };
+  return { descr: asDescr(v.descr), fortranOrder: v.fortran_order, shape };
 }
 
+// A descr as numpy's dtype.descr writes it: a type string, or a list of
+// (name, type) / (name, type, shape) tuples, where name may be (title, name)
+// and type may itself be such a list (a nested record).
+function asDescr(d: PyValue | undefined): Descr {
+  if (typeof d === 'string') return d;
+  if (!Array.isArray(d)) throw new NumpyHeaderError('invalid numpy header: descr must be a string or a list of fields');
+  return d.map((f): DescrField => {
+    const items = f instanceof PyTuple ? f.items : Array.isArray(f) ? f : null;
+    if (items === null || items.length < 2 || items.length > 3) throw new NumpyHeaderError('invalid numpy header: record fields must be (name, type) or (name, type, shape) tuples');
+    const [label, type, sub] = items;
+    let name: DescrField[0];
+    if (typeof label === 'string') name = label;
+    else if (label instanceof PyTuple && label.items.length === 2 && label.items.every((x) => typeof x === 'string')) name = label.items as [string, string];
+    else throw new NumpyHeaderError('invalid numpy header: a field name must be a string or a (title, name) tuple');
+    const fieldType = asDescr(type);
+    if (sub === undefined) return [name, fieldType];
+    // numpy also takes a bare integer for a one-dimensional sub-array.
+    return [name, fieldType, typeof sub === 'number' ? asShape(new PyTuple([sub]), 'field shape') : asShape(sub, 'field shape')];
+  });
+}
+
+// Python's repr of a str: single quotes unless the text has a ' and no ",
+// escapes for the quote, backslash and control characters.
 function reprString(s: string): string {
-  return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+  const quote = s.includes("'") && !s.includes('"') ? '"' : "'";
+  let out = quote;
+  for (const ch of s) {
+    const c = ch.codePointAt(0)!;
+    if (ch === quote || ch === '\\') out += `\\${ch}`;
+    else if (ch === '\n') out += '\\n';
+    else if (ch === '\r') out += '\\r';
+    else if (ch === '\t') out += '\\t';
+    else if (c < 0x20 || c === 0x7f) out += `\\x${c.toString(16).padStart(2, '0')}`;
+    else out += ch;
+  }
+  return out + quote;
+}
+
+function reprDescr(descr: Descr): string {
+  if (typeof descr === 'string') return reprString(descr);
+  const fields = descr.map((f) => {
+    const name = typeof f[0] === 'string' ? reprString(f[0]) : reprTuple(f[0].map(reprString));
+    return reprTuple([name, reprDescr(f[1]), ...(f[2] !== undefined ? [reprTuple(f[2].map(String))] : [])]);
+  });
+  return `[${fields.join(', ')}]`;
 }
 
 function reprTuple(items: string[]): string {
@@ -182,11 +227,5 @@ function reprTuple(items: string[]): string {
 
 /** Writes a header exactly as numpy's repr does (the bytes spead2 sends). */
 export function formatNumpyHeader(header: NumpyHeader): string {
-  const descr =
-    typeof header.descr === 'string'
-      ? reprString(header.descr)
-      : `[${header.descr
-          .map((f) => reprTuple([reprString(f[0]), reprString(f[1]), ...(f[2] !== undefined ? [reprTuple(f[2].map(String))] : [])]))
-          .join(', ')}]`;
-  return `{'descr': ${descr}, 'fortran_order': ${header.fortranOrder ? 'True' : 'False'}, 'shape': ${reprTuple(header.shape.map(String))}}`;
+  return `{'descr': ${reprDescr(header.descr)}, 'fortran_order': ${header.fortranOrder ? 'True' : 'False'}, 'shape': ${reprTuple(header.shape.map(String))}}`;
 }
