@@ -5,6 +5,7 @@
 import { Descriptor, DescriptorInit } from './descriptor';
 import { ArrayValue, DType, ScalarValue } from './dtype';
 import { FieldValue, packFormat, unpackFormat } from './legacy-format';
+import { isFloat16Array } from '@petamoriken/float16';
 import { native } from './native';
 import type { RawItem } from './raw';
 import type { WireBytes } from './send/heap';
@@ -49,10 +50,17 @@ function transpose<T extends ArrayLike<unknown>>(src: T, shape: readonly number[
   return out as unknown as T;
 }
 
+/** A TypedArray, or the float16 polyfill's array (which is not an ArrayBuffer view). */
+type TypedLike = ArrayBufferView & { readonly length: number };
+
+function isTypedLike(v: unknown): v is TypedLike {
+  return (ArrayBuffer.isView(v) && !(v instanceof DataView)) || isFloat16Array(v);
+}
+
 function flatLength(value: unknown): number {
   if (typeof value === 'string') return value.length;
-  if (ArrayBuffer.isView(value)) return (value as unknown as ArrayLike<unknown>).length;
-  if (Array.isArray(value)) return value.reduce((n: number, v) => n + (Array.isArray(v) || ArrayBuffer.isView(v) ? flatLength(v) : 1), 0);
+  if (isTypedLike(value)) return value.length;
+  if (Array.isArray(value)) return value.reduce((n: number, v) => n + (Array.isArray(v) || isTypedLike(v) ? flatLength(v) : 1), 0);
   return 1;
 }
 
@@ -85,7 +93,7 @@ export interface ValueSource {
  * the lanes to byte-swap (complex numbers are two lanes). 1 otherwise.
  */
 function foreignLane(dt: DType): number {
-  if (!'iufc'.includes(dt.kind) || dt.byteOrder === '|' || dt.byteOrder === HOST_ORDER) return 1;
+  if (!'iufcMm'.includes(dt.kind) || dt.byteOrder === '|' || dt.byteOrder === HOST_ORDER) return 1;
   return dt.kind === 'c' ? dt.itemsize / 2 : dt.itemsize;
 }
 
@@ -166,8 +174,8 @@ export class Item extends Descriptor {
   detach(): void {
     const v = this.value;
     if (this.source === null) return;
-    if (ArrayBuffer.isView(v)) {
-      const ta = v as unknown as ArrayBufferView & { constructor: new (b: ArrayBuffer, o: number, n: number) => ItemValue; length: number };
+    if (isTypedLike(v)) {
+      const ta = v as unknown as TypedLike & { constructor: new (b: ArrayBuffer, o: number, n: number) => ItemValue };
       const copy = Buffer.allocUnsafeSlow(ta.byteLength);
       copy.set(new Uint8Array(ta.buffer, ta.byteOffset, ta.byteLength));
       this.current = new ta.constructor(copy.buffer, copy.byteOffset, ta.length);
@@ -203,7 +211,7 @@ export class Item extends Descriptor {
       value = dt.swapped().decodeArray(p.bytes, p.elements);
     } else value = dt.decodeArray(p.bytes, p.elements);
     // Only a view of the heap needs the heap kept.
-    if (!(ArrayBuffer.isView(value) && value.buffer === p.bytes.buffer)) this.setSource(null);
+    if (!(isTypedLike(value) && value.buffer === p.bytes.buffer)) this.setSource(null);
     return value;
   }
 
@@ -219,7 +227,7 @@ export class Item extends Descriptor {
   private shapeOf(v: unknown): number[] {
     if (!this.isVariableSize()) return this.shape as number[];
     const known = this.shape.reduce<number>((n, d) => n * (d ?? 1), 1);
-    const lanes = this.dtype?.kind === 'c' && ArrayBuffer.isView(v) ? 2 : 1;
+    const lanes = this.dtype?.kind === 'c' && isTypedLike(v) ? 2 : 1;
     const total = flatLength(v) / lanes;
     return this.shape.map((d) => (d === null ? (known === 0 ? 0 : Math.floor(total / known)) : d));
   }
@@ -294,7 +302,7 @@ export class Item extends Descriptor {
     const v = this.value;
     const dt = this.dtype;
     const shape = this.resolvedShape;
-    if (dt !== null && this.format === null && v !== null && ArrayBuffer.isView(v) && !(this.order === 'F' && shape.length > 1)) {
+    if (dt !== null && this.format === null && v !== null && isTypedLike(v) && !(this.order === 'F' && shape.length > 1)) {
       const lane = foreignLane(dt);
       if (lane > 1 && !dt.isWireBytes(v, product(shape))) {
         const data = dt.swapped().viewOrEncode(v, product(shape), `item '${this.name}'`);
@@ -326,7 +334,7 @@ export class Item extends Descriptor {
       return Buffer.from(s, 'latin1');
     }
     if (this.dtype !== null) {
-      if (this.order === 'F' && shape.length > 1 && ArrayBuffer.isView(v)) {
+      if (this.order === 'F' && shape.length > 1 && isTypedLike(v)) {
         const dt = this.dtype;
         const lane = foreignLane(dt);
         // Host-order elements of the dtype's own type (or wire bytes): one

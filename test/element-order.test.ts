@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { Item, send } from '../lib/index';
+import { Float16Array, getFloat16, isFloat16Array } from '@petamoriken/float16';
 import { native } from '../lib/native';
 
 /** Bytes 0, 7, 14, … (mod 256): every lane distinct enough to catch a wrong shuffle. */
@@ -219,5 +220,34 @@ describe('wire-order bytes as a value', () => {
     // Elements, not bytes, when the length is the element count (and for one-byte dtypes).
     const asElements = new Item({ id: 0x1001, name: 'e', shape: [4], dtype: '>u2', value: Uint8Array.from([1, 2, 3, 4]) });
     expect(Buffer.from(asElements.toBuffer()).toString('hex')).to.equal('0001000200030004');
+  });
+});
+
+describe('float16 and datetime arrays on the native paths', () => {
+  it('sends and receives a Float16Array in Fortran order, either byte order', () => {
+    for (const dtype of ['<f2', '>f2']) {
+      const c = new Float16Array([1, -2, 0.5, 3, 65504, -0.25]);
+      const item = new Item({ id: 0x1000, name: 'h', shape: [2, 3], dtype, order: 'F', value: c });
+      const wire = item.toBuffer();
+      const view = new DataView(wire.buffer, wire.byteOffset, wire.byteLength);
+      const little = dtype[0] === '<';
+      // Element (i, j) of the C-order value is at i + 2·j on the wire.
+      for (let i = 0; i < 2; i++) for (let j = 0; j < 3; j++) expect(getFloat16(view, 2 * (i + 2 * j), little), `${dtype} (${i}, ${j})`).to.equal(c[i * 3 + j]);
+      const back = new Item({ id: 0x1000, name: 'h', shape: [2, 3], dtype, order: 'F' });
+      back.setFromRaw({ id: 0x1000, isImmediate: false, immediateValue: 0, value: wire });
+      expect(isFloat16Array(back.value)).to.equal(true);
+      expect(Array.from(back.value as Float16Array)).to.deep.equal(Array.from(c));
+    }
+  });
+
+  it('sends >M8[us] from a BigInt64Array with the swap fused into packets', () => {
+    const counts = BigInt64Array.from({ length: 100 }, (_, i) => BigInt(i) * 1000003n - 5n);
+    const item = new Item({ id: 0x1000, name: 't', shape: [100], dtype: '>M8[us]', value: counts });
+    const wire = item.toBuffer();
+    const view = new DataView(wire.buffer, wire.byteOffset, wire.byteLength);
+    for (let i = 0; i < 100; i++) if (view.getBigInt64(8 * i, false) !== counts[i]) expect.fail(`element ${i}`);
+    const w = item.toWire();
+    expect(w.swapWidth).to.equal(8);
+    expect(w.data.buffer).to.equal(counts.buffer);
   });
 });
