@@ -5,10 +5,14 @@
  *   npm run bench -- [--quick]
  */
 import * as os from 'os';
+import * as path from 'path';
 import { HeapDecoder, MemoryPool, recv, send } from '../lib/index';
 import { native } from '../lib/native';
 import { searchSustainableRate } from '../lib/tools/rate-search';
-import { BenchRow, BenchSection, renderTable, timeLoop } from './table';
+import { BenchRow, BenchSection, renderTable, rowRatio, timeLoop } from './table';
+import { findSpead2 } from './spead2-peer';
+import { smallHeapSection, smallUdpSection } from './small-heaps';
+import { benchSink, valueDecodeSection, valueSendSection } from './values';
 import { sendFor } from './send-for';
 import { xdpSection } from './xdp';
 
@@ -191,6 +195,19 @@ async function main(): Promise<void> {
     process.stdout.write(renderTable(xdp));
     return;
   }
+  const valuesOnly = process.argv.includes('--values-only');
+  // Issue #11: item values and the per-heap path, beside spead2 when it is built.
+  const peer = findSpead2(path.resolve(__dirname, '..', '..'));
+  const issue: BenchSection[] = [];
+  issue.push(await valueSendSection(SECONDS, peer));
+  issue.push(await valueDecodeSection(SECONDS, peer));
+  issue.push(await smallHeapSection(SECONDS, peer));
+  issue.push(await smallUdpSection(SECONDS / 2, peer, quick ? 3 : 6));
+  if (valuesOnly) {
+    process.stdout.write(renderTable(issue) + goals(issue));
+    return;
+  }
+  sections.push(...issue);
   for (const [heap, packet] of [[8192, 1472], [1 << 20, 1472], [1 << 20, 9000]]) sections.push(await inMemory(heap, packet));
   for (const [heap, packet] of [[8192, 1472], [16384, 9000], [1 << 20, 9000], [1 << 20, 1472], [64 << 20, 9000]]) sections.push(await sendSection(heap, packet));
   for (const [heap, packet] of [[8192, 9000], [8192, 1472], [1 << 20, 9000], [1 << 20, 1472], [64 << 20, 9000]]) sections.push(await udp(heap, packet));
@@ -198,7 +215,23 @@ async function main(): Promise<void> {
   sections.push(await xdpSection(SECONDS * 2, 'blast', 1 << 20, 8972));
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   process.stdout.write(`spead benchmarks — ${os.cpus().length} × ${cpu}, Linux ${os.release()}, Node ${process.version}\n`);
-  process.stdout.write(renderTable(sections));
+  process.stdout.write(renderTable(sections) + goals(issue));
+}
+
+/** The issue #11 targets, one line each, after the table. */
+function goals(sections: BenchSection[]): string {
+  const lines = ['', '## Issue #11 goals'];
+  for (const s of sections) {
+    for (const r of s.rows) {
+      if (r.goal === undefined) continue;
+      const ratio = rowRatio(s, r);
+      const verdict = ratio === undefined ? 'not measured' : ratio >= r.goal ? 'met' : 'NOT met';
+      lines.push(`  ${r.name.padEnd(44)} ×${ratio === undefined ? '    —' : ratio.toFixed(2).padStart(5)}  goal ≥ ${r.goal.toFixed(2)}  ${verdict}`);
+    }
+    if (s.note !== undefined) lines.push(`  (${s.title.split(':')[0]}: ${s.note.split('\n')[0].trim()})`);
+  }
+  if (benchSink() === -1) lines.push(''); // keeps the value reads observable
+  return lines.join('\n') + '\n';
 }
 
 main().catch((e: unknown) => {
