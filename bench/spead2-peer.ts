@@ -182,19 +182,19 @@ export interface PyJob {
   mode: 'pass' | 'update';
   /** The item read in 'update' mode. */
   item: string;
-  /** Keeps decoding the file for about this long. */
+  /** Keeps decoding the file for about this long, per round. */
   seconds: number;
 }
 
-/** What one job measured. */
+/** What one job measured: its best round. */
 export interface PyResult {
-  heaps: number;
-  bytes: number;
-  seconds: number;
+  heapsPerSecond: number;
+  bytesPerSecond: number;
 }
 
 // Each pass makes its stream as the issue words it: a thread pool, a default
 // StreamConfig and a 16-heap ring, with the whole file as a buffer reader.
+// Rounds interleave the jobs, as bestRates does ours.
 const PY_SCRIPT = `
 import json, sys, time
 import spead2, spead2.recv
@@ -225,19 +225,28 @@ def run(job):
         elapsed = time.perf_counter() - start
         if elapsed >= job['seconds']:
             break
-    return {'heaps': heaps, 'bytes': passes * len(data), 'seconds': elapsed}
+    return heaps / elapsed, passes * len(data) / elapsed
 
 jobs = json.loads(sys.argv[1])
-print(json.dumps([run(j) for j in jobs]))
+rounds = int(sys.argv[2])
+for job in jobs:
+    run(job)  # warm-up
+best = [(0.0, 0.0) for _ in jobs]
+for _ in range(rounds):
+    for i, job in enumerate(jobs):
+        r = run(job)
+        if r[0] > best[i][0]:
+            best[i] = r
+print(json.dumps([{'heapsPerSecond': h, 'bytesPerSecond': b} for h, b in best]))
 `;
 
-/** Runs the jobs in one spead2 Python process (its start-up is not timed). */
-export async function spead2Python(peer: Spead2Peer, jobs: PyJob[]): Promise<PyResult[]> {
+/** Runs the jobs in one spead2 Python process, `rounds` interleaved rounds, best of each (start-up is not timed). */
+export async function spead2Python(peer: Spead2Peer, jobs: PyJob[], rounds: number): Promise<PyResult[]> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spead-bench-py-'));
   const script = path.join(dir, 'recv_bench.py');
   try {
     fs.writeFileSync(script, PY_SCRIPT);
-    const r = await start(peer, 'python3', [script, JSON.stringify(jobs)]).done;
+    const r = await start(peer, 'python3', [script, JSON.stringify(jobs), String(rounds)]).done;
     if (r.code !== 0) throw new Error(`spead2 Python benchmark failed (${r.code ?? r.signal}): ${firstLine(r.stderr)}`);
     return JSON.parse(firstLine(r.stdout)) as PyResult[];
   } finally {

@@ -71,3 +71,24 @@ export async function timeLoop(seconds: number, fn: () => unknown | Promise<unkn
   const elapsed = Number(now - start) / 1e9;
   return { perSecond: iterations / elapsed, iterations, elapsed };
 }
+
+/**
+ * The best rate of each of `cases` over `rounds` interleaved rounds of about
+ * `seconds` each (after one untimed call of each): on a shared machine the
+ * best round is the least disturbed one. Each case returns the units it did
+ * (heaps, bytes); the result is units per second.
+ */
+export async function bestRates(rounds: number, seconds: number, cases: Array<() => Promise<number>>): Promise<number[]> {
+  for (const c of cases) await c();
+  const best = cases.map(() => 0);
+  for (let round = 0; round < rounds; round++) {
+    for (const [i, c] of cases.entries()) {
+      let units = 0;
+      const t = await timeLoop(seconds, async () => {
+        units += await c();
+      });
+      best[i] = Math.max(best[i], units / t.elapsed);
+    }
+  }
+  return best;
+}
