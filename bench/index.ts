@@ -202,7 +202,7 @@ async function main(): Promise<void> {
   issue.push(await valueSendSection(SECONDS, peer));
   issue.push(await valueDecodeSection(SECONDS, peer));
   issue.push(await smallHeapSection(SECONDS, peer));
-  issue.push(await smallUdpSection(SECONDS, peer, quick ? 4 : 6));
+  issue.push(await smallUdpSection(SECONDS, peer, quick ? 5 : 7));
   if (valuesOnly) {
     process.stdout.write(renderTable(issue) + goals(issue));
     return;

@@ -190,6 +190,17 @@ export interface PyJob {
 export interface PyResult {
   heapsPerSecond: number;
   bytesPerSecond: number;
+  /** Heaps spead2 decoded from one pass over the file (a check that it read them all). */
+  heapsPerPass: number;
+  /** The length of the last value read ('update' mode; 0 otherwise). */
+  valueLength: number;
+}
+
+/** A problem with what spead2 Python decoded, or undefined: every heap, and (in 'update' mode) values of the right length. */
+export function checkPython(job: PyJob, r: PyResult, heaps: number, elements: number): string | undefined {
+  if (r.heapsPerPass !== heaps) return `spead2 Python decoded ${r.heapsPerPass} heaps per pass of ${heaps}`;
+  if (job.mode === 'update' && r.valueLength !== elements) return `spead2 Python read a value of ${r.valueLength} elements, not ${elements}`;
+  return undefined;
 }
 
 // Each pass makes its stream as the issue words it: a thread pool, a default
@@ -206,6 +217,7 @@ def run(job):
     update = job['mode'] == 'update'
     heaps = 0
     passes = 0
+    length = 0
     start = time.perf_counter()
     while True:
         stream = spead2.recv.Stream(spead2.ThreadPool(), spead2.recv.StreamConfig(), spead2.recv.RingStreamConfig(heaps=16))
@@ -218,6 +230,7 @@ def run(job):
                 v[0]
                 v[-1]
                 heaps += 1
+            length = len(v)
         else:
             for heap in stream:
                 heaps += 1
@@ -225,19 +238,19 @@ def run(job):
         elapsed = time.perf_counter() - start
         if elapsed >= job['seconds']:
             break
-    return heaps / elapsed, passes * len(data) / elapsed
+    return heaps / elapsed, passes * len(data) / elapsed, heaps / passes, length
 
 jobs = json.loads(sys.argv[1])
 rounds = int(sys.argv[2])
 for job in jobs:
     run(job)  # warm-up
-best = [(0.0, 0.0) for _ in jobs]
+best = [(0.0, 0.0, 0, 0) for _ in jobs]
 for _ in range(rounds):
     for i, job in enumerate(jobs):
         r = run(job)
         if r[0] > best[i][0]:
             best[i] = r
-print(json.dumps([{'heapsPerSecond': h, 'bytesPerSecond': b} for h, b in best]))
+print(json.dumps([{'heapsPerSecond': h, 'bytesPerSecond': b, 'heapsPerPass': p, 'valueLength': n} for h, b, p, n in best]))
 `;
 
 /** Runs the jobs in one spead2 Python process, `rounds` interleaved rounds, best of each (start-up is not timed). */

@@ -6,7 +6,7 @@
  */
 import { ItemGroup, recv, send } from '../lib/index';
 import { bestRates, BenchRow, BenchSection, timeLoop } from './table';
-import { Spead2Peer, skipped, spead2Python, spead2Send, tempFile } from './spead2-peer';
+import { checkPython, Spead2Peer, skipped, spead2Python, spead2Send, tempFile } from './spead2-peer';
 
 /** The one item of every heap here. */
 export const ITEM = 'x';
@@ -64,6 +64,31 @@ export async function decodeOnce(encoded: Uint8Array, update: boolean): Promise<
     heaps++;
   }
   return heaps;
+}
+
+/**
+ * Decodes `encoded` once and checks the last heap's value against what
+ * `valueGroup` sent (length, first and last elements, one in the middle), so
+ * the figures are of a real decode. Returns a problem, or undefined.
+ */
+export async function checkDecoded(encoded: Uint8Array, dtype: '>u4' | '<u4', elements: number): Promise<string | undefined> {
+  const expected = valueGroup(dtype, elements).value;
+  const stream = new recv.Stream({}, { heaps: 16 });
+  stream.addBufferReader(encoded);
+  const items = new ItemGroup();
+  let seen: number[] | undefined;
+  for await (const heap of heapsOf(stream)) {
+    if (heap instanceof recv.Heap) {
+      items.update(heap);
+      const v = items.get(ITEM).value as Uint32Array;
+      const mid = v.length >> 1;
+      seen = [v.length, v[0], v[mid], v[v.length - 1]];
+    }
+    heap.release();
+  }
+  const want = [elements, expected[0], expected[elements >> 1], expected[elements - 1]];
+  if (seen === undefined) return `${dtype}: no heap decoded`;
+  return seen.every((x, i) => x === want[i]) ? undefined : `${dtype}: decoded value [length, first, middle, last] ${seen.join(', ')}, sent ${want.join(', ')}`;
 }
 
 /** Keeps the JIT from dropping the reads. */
@@ -180,7 +205,12 @@ export async function valueDecodeSection(seconds: number, peer: Spead2Peer, pack
   const rows: BenchRow[] = [];
   const encoded: Partial<Record<'>u4' | '<u4', Buffer>> = {};
   const orders = ['<u4', '>u4'] as const;
-  for (const dtype of orders) encoded[dtype] = await encodeValueHeaps(dtype, ELEMENTS, heaps, packet);
+  const problems: string[] = [];
+  for (const dtype of orders) {
+    encoded[dtype] = await encodeValueHeaps(dtype, ELEMENTS, heaps, packet);
+    const problem = await checkDecoded(encoded[dtype]!, dtype, ELEMENTS);
+    if (problem !== undefined) problems.push(`VALUE MISMATCH ${problem}`);
+  }
   const rates = await bestRates(ROUNDS, seconds / 2, orders.map((d) => () => decodeOnce(encoded[d]!, true)));
   orders.forEach((dtype, i) => {
     rows.push({
@@ -191,19 +221,18 @@ export async function valueDecodeSection(seconds: number, peer: Spead2Peer, pack
       ...(dtype === '>u4' ? { against: 'ours <u4: update + read value', goal: 0.9 } : {}),
     });
   });
-  let note: string | undefined;
+  const notes = problems;
   if (peer.pythonMissing !== undefined) {
-    note = skipped(peer.pythonMissing, 'spead2 Python rows');
+    notes.push(skipped(peer.pythonMissing, 'spead2 Python rows'));
   } else {
     const files = (['<u4', '>u4'] as const).map((d) => ({ dtype: d, ...tempFile(encoded[d]!, `values-${d === '<u4' ? 'le' : 'be'}.spead`) }));
     try {
-      const py = await spead2Python(
-        peer,
-        files.map((f) => ({ file: f.file, mode: 'update' as const, item: ITEM, seconds: seconds / 2 })),
-        ROUNDS,
-      );
+      const jobs = files.map((f) => ({ file: f.file, mode: 'update' as const, item: ITEM, seconds: seconds / 2 }));
+      const py = await spead2Python(peer, jobs, ROUNDS);
       files.forEach((f, i) => {
         const r = py[i];
+        const problem = checkPython(jobs[i], r, heaps, ELEMENTS);
+        if (problem !== undefined) notes.push(`CHECK FAILED ${f.dtype}: ${problem}`);
         rows.push({
           name: `spead2 Python ${f.dtype}: ig.update + value`,
           value: gbps(r.heapsPerSecond * VALUE_HEAP, 1),
@@ -216,11 +245,12 @@ export async function valueDecodeSection(seconds: number, peer: Spead2Peer, pack
         rows.push({ name: `ours ${d} vs spead2 Python ${d}`, value: ours.value, unit: ours.unit, against: `spead2 Python ${d}: ig.update + value`, goal: 1.0 });
       }
     } catch (e) {
-      note = `spead2 Python failed: ${(e as Error).message}`;
+      notes.push(`spead2 Python failed: ${(e as Error).message}`);
     } finally {
       for (const f of files) f.remove();
     }
   }
+  const note = notes.length > 0 ? notes.join('\n   ') : undefined;
   return {
     title: `Values in memory: ${heaps} × 1 MiB heaps of one item (descriptor in the first), ${packet} B packets, addBufferReader → ItemGroup.update`,
     baseline: rows[0].name,
