@@ -2,7 +2,13 @@
  * npm run bench: throughput figures, each section against a baseline measured
  * in the same run (memcpy for in-memory work, a plain sendmmsg/recvmmsg loop
  * for UDP, the kernel's UDP reader for AF_XDP). Benchmarks, not tests: nothing here passes or fails.
- *   npm run bench -- [--quick]
+ *   npm run bench -- [--quick] [--values-only | --xdp-only]
+ * The issue #11 sections come first (values.ts, small-heaps.ts): `>u4`
+ * against `<u4` values and the 8 KiB per-heap path, beside spead2 as a live
+ * peer (spead2_send, spead2_recv, spead2 Python) when a build is found —
+ * SPEAD2_REF, else ../spead2-ref or ../../spead2-ref, else the PATH (see
+ * spead2-peer.ts); without one they print "spead2 not built: … skipped".
+ * A goals summary follows the table. --values-only runs just those sections.
  */
 import * as os from 'os';
 import * as path from 'path';
