@@ -59,7 +59,7 @@ export function findSpead2(repoRoot: string): Spead2Peer {
   const explicit = process.env.SPEAD2_REF;
   const refs = explicit !== undefined && explicit !== '' ? [explicit] : [path.resolve(repoRoot, '..', 'spead2-ref'), path.resolve(repoRoot, '..', '..', 'spead2-ref')];
   let env: NodeJS.ProcessEnv = process.env;
-  let where = 'PATH';
+  let where = `PATH; no build in ${refs.join(' or ')}`;
   for (const ref of refs) {
     const e = envFor(path.resolve(ref));
     if (e !== undefined) {
