@@ -157,9 +157,16 @@ function gbps(bytes: number, seconds: number): number {
 export async function valueSendSection(seconds: number, peer: Spead2Peer, packet = 9000): Promise<BenchSection> {
   const rows: BenchRow[] = [];
   const results: Partial<Record<'>u4' | '<u4', SendResult>> = {};
+  // Two interleaved rounds of half the time each; the faster round of each order counts.
+  for (let round = 0; round < 2; round++) {
+    for (const dtype of ['<u4', '>u4'] as const) {
+      const r = await sendValues(dtype, packet, seconds / 2);
+      const best = results[dtype];
+      if (best === undefined || r.sentHeaps / r.seconds > best.sentHeaps / best.seconds) results[dtype] = r;
+    }
+  }
   for (const dtype of ['<u4', '>u4'] as const) {
-    const r = await sendValues(dtype, packet, seconds);
-    results[dtype] = r;
+    const r = results[dtype]!;
     rows.push({
       name: `ours ${dtype} (ItemGroup.getHeap + sendHeap)`,
       value: gbps(r.sentHeaps * VALUE_HEAP, r.seconds),
@@ -172,9 +179,9 @@ export async function valueSendSection(seconds: number, peer: Spead2Peer, packet
   if (peer.cppMissing !== undefined) {
     note = skipped(peer.cppMissing, 'spead2_send row');
   } else {
-    // About as many heaps as ours sent in the same time.
-    const ours = results['>u4']!;
-    const heaps = Math.max(50, Math.round(ours.sentHeaps));
+    // About as many heaps as ours sends of <u4 in the section's time (>u4 may be far slower).
+    const le = results['<u4']!;
+    const heaps = Math.max(200, Math.round((le.sentHeaps / le.seconds) * seconds));
     const rx = receiver(packet);
     try {
       const s = await spead2Send(peer, rx.port, { heapSize: VALUE_HEAP, packet, heaps });
