@@ -2,13 +2,23 @@
  * npm run bench: throughput figures, each section against a baseline measured
  * in the same run (memcpy for in-memory work, a plain sendmmsg/recvmmsg loop
  * for UDP, the kernel's UDP reader for AF_XDP). Benchmarks, not tests: nothing here passes or fails.
- *   npm run bench -- [--quick]
+ *   npm run bench -- [--quick] [--values-only | --xdp-only]
+ * The issue #11 sections come first (values.ts, small-heaps.ts): `>u4`
+ * against `<u4` values and the 8 KiB per-heap path, beside spead2 as a live
+ * peer (spead2_send, spead2_recv, spead2 Python) when a build is found —
+ * SPEAD2_REF, else ../spead2-ref or ../../spead2-ref, else the PATH (see
+ * spead2-peer.ts); without one they print "spead2 not built: … skipped".
+ * A goals summary follows the table. --values-only runs just those sections.
  */
 import * as os from 'os';
+import * as path from 'path';
 import { HeapDecoder, MemoryPool, recv, send } from '../lib/index';
 import { native } from '../lib/native';
 import { searchSustainableRate } from '../lib/tools/rate-search';
-import { BenchRow, BenchSection, renderTable, timeLoop } from './table';
+import { BenchRow, BenchSection, renderTable, rowRatio, timeLoop } from './table';
+import { findSpead2 } from './spead2-peer';
+import { smallHeapSection, smallUdpSection } from './small-heaps';
+import { benchSink, valueDecodeSection, valueSendSection } from './values';
 import { sendFor } from './send-for';
 import { xdpSection } from './xdp';
 
@@ -191,6 +201,19 @@ async function main(): Promise<void> {
     process.stdout.write(renderTable(xdp));
     return;
   }
+  const valuesOnly = process.argv.includes('--values-only');
+  // Issue #11: item values and the per-heap path, beside spead2 when it is built.
+  const peer = findSpead2(path.resolve(__dirname, '..', '..'));
+  const issue: BenchSection[] = [];
+  issue.push(await valueSendSection(SECONDS, peer));
+  issue.push(await valueDecodeSection(SECONDS, peer));
+  issue.push(await smallHeapSection(SECONDS, peer));
+  issue.push(await smallUdpSection(SECONDS, peer, quick ? 5 : 7));
+  if (valuesOnly) {
+    process.stdout.write(renderTable(issue) + goals(issue));
+    return;
+  }
+  sections.push(...issue);
   for (const [heap, packet] of [[8192, 1472], [1 << 20, 1472], [1 << 20, 9000]]) sections.push(await inMemory(heap, packet));
   for (const [heap, packet] of [[8192, 1472], [16384, 9000], [1 << 20, 9000], [1 << 20, 1472], [64 << 20, 9000]]) sections.push(await sendSection(heap, packet));
   for (const [heap, packet] of [[8192, 9000], [8192, 1472], [1 << 20, 9000], [1 << 20, 1472], [64 << 20, 9000]]) sections.push(await udp(heap, packet));
@@ -198,7 +221,23 @@ async function main(): Promise<void> {
   sections.push(await xdpSection(SECONDS * 2, 'blast', 1 << 20, 8972));
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   process.stdout.write(`spead benchmarks — ${os.cpus().length} × ${cpu}, Linux ${os.release()}, Node ${process.version}\n`);
-  process.stdout.write(renderTable(sections));
+  process.stdout.write(renderTable(sections) + goals(issue));
+}
+
+/** The issue #11 targets, one line each, after the table. */
+function goals(sections: BenchSection[]): string {
+  const lines = ['', '## Issue #11 goals'];
+  for (const s of sections) {
+    for (const r of s.rows) {
+      if (r.goal === undefined) continue;
+      const ratio = rowRatio(s, r);
+      const verdict = ratio === undefined ? 'not measured' : ratio >= r.goal ? 'met' : 'NOT met';
+      lines.push(`  ${r.name.padEnd(44)} ×${ratio === undefined ? '    —' : ratio.toFixed(2).padStart(5)}  goal ≥ ${r.goal.toFixed(2)}  ${verdict}`);
+    }
+    if (s.note !== undefined) lines.push(`  (${s.title.split(':')[0]}: ${s.note.split('\n')[0].trim()})`);
+  }
+  if (benchSink() === -1) lines.push(''); // keeps the value reads observable
+  return lines.join('\n') + '\n';
 }
 
 main().catch((e: unknown) => {
