@@ -36,6 +36,10 @@ abstract class HeapBase {
   private readonly flags: number;
   private handle: unknown;
   private released = false;
+  /** Holders (an ItemGroup's values) that keep the payload memory past release(). */
+  private retainers = 0;
+  /** The payload memory has gone back to its allocator. */
+  private freed = false;
 
   /** @internal */
   constructor(raw: NativeHeap, flavour: Flavour) {
@@ -92,11 +96,43 @@ abstract class HeapBase {
   /**
    * Gives the payload memory back to its allocator (or pool) now rather than
    * at garbage collection. Views of the payload become empty; further use of
-   * the heap throws. Idempotent.
+   * the heap throws. Idempotent. (An ItemGroup holding views of the payload
+   * retains it: the memory then goes back when the group lets go.)
    */
   release(): void {
     if (this.released) return;
     this.released = true;
+    if (this.retainers === 0) this.freePayload();
+  }
+
+  /**
+   * @internal Keeps the payload memory (not the heap) alive past `release()`,
+   * for an ItemGroup whose item values are views of it. Each call needs one
+   * `unretain()`. Throws once the memory has gone back.
+   */
+  retain(): void {
+    if (this.freed) throw new Error(`heap ${this.cnt}: its payload has gone back to its allocator and cannot be retained`);
+    this.retainers++;
+  }
+
+  /** @internal Undoes one `retain()`; the last one after `release()` frees the payload. */
+  unretain(): void {
+    if (this.retainers === 0) throw new Error(`heap ${this.cnt}: unretain() without retain()`);
+    this.retainers--;
+    if (this.retainers === 0 && this.released) this.freePayload();
+  }
+
+  /**
+   * @internal The payload for a retainer: unlike `payload`, it is still
+   * readable after `release()` while the heap is retained.
+   */
+  get payloadForRetainer(): Buffer {
+    if (this.freed) throw new Error(`heap ${this.cnt}: its payload has gone back to its allocator`);
+    return this.payloadBuffer;
+  }
+
+  private freePayload(): void {
+    this.freed = true;
     if (this.handle !== undefined) native.releasePayload(this.handle, this.payloadBuffer);
     this.handle = undefined;
     this.payloadBuffer = Buffer.alloc(0);
