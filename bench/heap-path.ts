@@ -15,6 +15,7 @@ function arg(name: string): string | undefined {
 
 const SECONDS = Number(arg('--seconds') ?? '2');
 const PACKET = Number(arg('--packet') ?? '1472');
+const RING = Number(arg('--ring') ?? '16');
 const SIZES = (arg('--sizes') ?? '8192,1048576').split(',').map(Number);
 
 async function encodeBytes(heapSize: number, packet: number, count: number): Promise<Buffer> {
@@ -28,8 +29,28 @@ async function encodeBytes(heapSize: number, packet: number, count: number): Pro
   return bytes.getValue();
 }
 
+/** CPU seconds of this process's threads: [main thread, all others]. */
+function threadCpu(): [number, number] {
+  const tick = 100; // USER_HZ on Linux
+  let main = 0;
+  let rest = 0;
+  for (const tid of fs.readdirSync('/proc/self/task')) {
+    let stat: string;
+    try {
+      stat = fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+    } catch {
+      continue; // a thread that just ended
+    }
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const cpu = (Number(f[11]) + Number(f[12])) / tick;
+    if (Number(tid) === process.pid) main += cpu;
+    else rest += cpu;
+  }
+  return [main, rest];
+}
+
 async function once(encoded: Buffer, pool: MemoryPool | undefined, batches: boolean): Promise<number> {
-  const s = new recv.Stream({ memoryAllocator: pool }, { heaps: 16 });
+  const s = new recv.Stream({ memoryAllocator: pool }, { heaps: RING });
   s.addBufferReader(encoded);
   let n = 0;
   if (batches) {
@@ -54,8 +75,9 @@ async function main(): Promise<void> {
     if (write !== undefined) fs.writeFileSync(`${write}.${size}`, encoded);
     for (const pooled of [false, true]) {
       for (const batches of [false, true]) {
-        const pool = pooled ? new MemoryPool(size, size, 32, 32) : undefined;
+        const pool = pooled ? new MemoryPool(size, size, RING + 16, RING + 16) : undefined;
         await once(encoded, pool, batches); // warm up
+        const cpu0 = threadCpu();
         const start = process.hrtime.bigint();
         let heaps = 0;
         let elapsed = 0;
@@ -64,7 +86,9 @@ async function main(): Promise<void> {
           elapsed = Number(process.hrtime.bigint() - start) / 1e9;
         }
         const what = `${size} B heaps${pooled ? ', MemoryPool' : ''}${batches ? ', batches()' : ''}`;
-        console.log(`${what.padEnd(40)} ${(heaps / elapsed).toFixed(0).padStart(9)} heaps/s`);
+        const cpu1 = threadCpu();
+        const us = (i: number): string => (((cpu1[i] - cpu0[i]) / heaps) * 1e6).toFixed(2).padStart(7);
+        console.log(`${what.padEnd(40)} ${(heaps / elapsed).toFixed(0).padStart(9)} heaps/s  CPU/heap: JS thread ${us(0)} µs, others ${us(1)} µs`);
       }
     }
   }

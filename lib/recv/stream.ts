@@ -9,9 +9,9 @@ import type { Readable as NodeReadable } from 'stream';
 import { isIPv4 } from 'net';
 import * as rs from 'readable-stream';
 import type { InprocQueue } from '../inproc';
-import { native, NativeHeap, NativeRecvConfig, NativeRecvStream } from '../native';
+import { native, NativeRecvConfig, NativeRecvStream } from '../native';
 import { RingStreamConfig, RingStreamConfigInit, StreamConfig, StreamConfigInit } from './config';
-import { Heap, HeapWrapper, IncompleteHeap } from './heap';
+import { FIGURES_ENDED, FIGURES_HEADER, FIGURES_STRIDE, Heap, HeapWrapper, IncompleteHeap } from './heap';
 import { StreamStats } from './stats';
 import type { UdpXdpReaderOptions, XdpInfo } from '../xdp';
 
@@ -38,6 +38,7 @@ export function nativeConfig(c: StreamConfig, r: RingStreamConfig): NativeRecvCo
 
 /** Heaps taken from the ring in one call into the addon. */
 const BATCH = 64;
+const NO_HEAPS: Array<Heap | IncompleteHeap> = [];
 
 /** Options of `addUdpReader`, with spead2's defaults. */
 export interface UdpReaderOptions {
@@ -110,6 +111,8 @@ export class Stream extends ReadableBase {
   private handedOut = 0;
   private finished = false;
   private readonly wrapper: HeapWrapper;
+  /** Where popBatch writes each batch's figures (reused: the heaps copy theirs out). */
+  private readonly figures = new Float64Array(FIGURES_HEADER + BATCH * FIGURES_STRIDE);
   /** Set while batches() consumes the stream: the Readable side then reads nothing. */
   private batchConsumer = false;
   /** batches() waiting for the ring: called when it has heaps, stops, or the stream is destroyed. */
@@ -358,19 +361,16 @@ export class Stream extends ReadableBase {
    * end of the stream it closes the native side and sets `finished`.
    */
   private takeBatch(): Array<Heap | IncompleteHeap> {
-    const { heaps, ended } = this.handle.popBatch(BATCH, this.handedOut);
-    this.handedOut = heaps.length;
+    const figures = this.figures;
+    const batch = this.handle.popBatch(BATCH, this.handedOut, figures);
+    const out = batch === undefined ? NO_HEAPS : this.wrapper.wrap(figures, batch);
+    this.handedOut = out.length;
     this.emitWarnings();
-    const out = heaps.map((raw) => this.toHeap(raw));
-    if (ended) {
+    if (figures[FIGURES_ENDED] !== 0) {
       this.finished = true;
       this.handle.close();
     }
     return out;
-  }
-
-  private toHeap(raw: NativeHeap): Heap | IncompleteHeap {
-    return this.wrapper.wrap(raw);
   }
 
   private warn(message: string): void {
