@@ -5,7 +5,7 @@
  */
 import type { Transform as NodeTransform, TransformCallback } from 'stream';
 import * as rs from 'readable-stream';
-import { native, NativeHeap, NativeRecvStream } from './native';
+import { native, NativeDecoded, NativeRecvStream } from './native';
 import { RingStreamConfig, RingStreamConfigInit, StreamConfig, StreamConfigInit } from './recv/config';
 import { Heap, HeapWrapper, IncompleteHeap } from './recv/heap';
 import { nativeConfig } from './recv/stream';
@@ -37,15 +37,15 @@ export class HeapDecoder extends TransformBase {
     this.wrapper = new HeapWrapper(c.bugCompat);
   }
 
-  private pushAll(heaps: NativeHeap[]): void {
-    for (const raw of heaps) this.push(this.wrapper.wrap(raw) as Heap | IncompleteHeap);
+  private pushAll(decoded: NativeDecoded): void {
+    for (const heap of this.wrapper.wrap(decoded.figures, decoded.batch)) this.push(heap as Heap | IncompleteHeap);
   }
 
 /** @internal Node stream implementation. */
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     const bytes = this.pending.length > 0 ? Buffer.concat([this.pending, chunk]) : chunk;
     const result = this.handle.feed(bytes);
-    this.pushAll(result.heaps);
+    this.pushAll(result);
     this.pending = bytes.subarray(result.consumed);
     callback(result.error !== undefined ? new Error(`HeapDecoder: ${result.error}`) : null);
   }
@@ -53,7 +53,7 @@ export class HeapDecoder extends TransformBase {
 /** @internal Node stream implementation. */
   override _flush(callback: TransformCallback): void {
     const result = this.handle.finish();
-    this.pushAll(result.heaps);
+    this.pushAll(result);
     this.handle.close();
     if (this.pending.length > 0) callback(new Error(`HeapDecoder: the input ends with ${this.pending.length} bytes of an incomplete packet`));
     else callback();

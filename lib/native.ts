@@ -44,7 +44,15 @@ export interface NativeAddon {
     threadPool?: NativeThreadPool,
     allocator?: NativeAllocator,
   ) => NativeRecvStream;
-  releasePayload(handle: unknown, payload: Buffer): void;
+  /** A Buffer over heap `index`'s payload (the same one while JS holds it); throws once released. */
+  heapPayload(batch: NativeHeapBatch, index: number): Buffer;
+  /** Heap `index`'s item table (4 numbers per item), immediates and payload ranges, copied. */
+  heapItems(batch: NativeHeapBatch, index: number): [Float64Array, Buffer, Float64Array | undefined];
+  /** Detaches heap `index`'s payload Buffer, if any, and frees the payload now. Idempotent. */
+  releasePayload(batch: NativeHeapBatch, index: number): void;
+  /** Where the figures of a batch and of each heap sit in a figures array. */
+  heapBatchLayout: NativeHeapBatchLayout;
+  heapFlags: NativeHeapFlags;
   recvStatNames: string[];
   SendHeap: new (
     addressBits: number,
@@ -172,18 +180,46 @@ export interface NativeRecvConfig {
   incompleteKeepPayloadRanges: boolean;
 }
 
-/** A heap as it leaves the native ring (docs/internals.md). */
-export interface NativeHeap {
+/** The heaps of one batch, owned by the addon (an opaque handle; docs/internals.md). */
+export interface NativeHeapBatch {
+  readonly __nativeHeapBatch: never;
+}
+
+/**
+ * Indices into a figures array (native/addon/heap_batch.cpp owns them): a
+ * header (`count`, `ended`), then `stride` numbers per heap.
+ */
+export interface NativeHeapBatchLayout {
+  header: number;
+  count: number;
+  ended: number;
+  stride: number;
   cnt: number;
-  heapAddressBits: number;
+  addressBits: number;
   flags: number;
   heapLength: number;
   receivedLength: number;
-  payload: Buffer;
-  immediates: Buffer;
-  items: Float64Array;
-  payloadRanges?: Float64Array;
-  handle?: unknown;
+  payloadLength: number;
+}
+
+/** feed() and finish(): heaps decoded synchronously. */
+export interface NativeDecoded {
+  figures: Float64Array;
+  batch?: NativeHeapBatch;
+  consumed: number;
+  error?: string;
+}
+
+/** FrozenHeap's flags (native/recv/live_heap.h owns them). */
+export interface NativeHeapFlags {
+  /** Every byte of a sized heap arrived. */
+  complete: number;
+  /** STREAM_CTRL = start. */
+  startOfStream: number;
+  /** STREAM_CTRL = stop. */
+  endOfStream: number;
+  /** Delivered as a Heap even if never complete (e.g. unsized). */
+  contiguous: number;
 }
 
 export interface NativeRecvStream {
@@ -199,10 +235,11 @@ export interface NativeRecvStream {
   addUdpXdpReader(options: UdpXdpReaderOptions): XdpInfo;
   addUdpIbvReader(options: NativeUdpIbvReaderOptions): void;
   start(): void;
-  feed(bytes: Uint8Array): { heaps: NativeHeap[]; consumed: number; error?: string };
-  finish(): { heaps: NativeHeap[] };
+  feed(bytes: Uint8Array): NativeDecoded;
+  finish(): NativeDecoded;
   stop(): void;
-  popBatch(max: number, consumed: number): { heaps: NativeHeap[]; ended: boolean };
+  /** Fills `figures` (count, ended, each heap's figures); the batch when it has heaps. */
+  popBatch(max: number, consumed: number, figures: Float64Array): NativeHeapBatch | undefined;
   arm(): boolean;
   stats(): Float64Array;
   takeWarnings(): string[];

@@ -6,14 +6,31 @@
 import { DESCRIPTOR_ID } from '../constants';
 import { decodeRawDescriptors } from '../descriptor-codec';
 import { Flavour } from '../flavour';
-import { native, NativeHeap } from '../native';
+import { native, NativeHeapBatch } from '../native';
 import type { HeapLike, RawDescriptor, RawItem } from '../raw';
 
-const FLAG_COMPLETE = 1;
-const FLAG_START = 2;
-const FLAG_END = 4;
+// Where the figures sit in a figures array, and what the flags mean: read
+// from the addon, which owns both.
+const L = native.heapBatchLayout;
+/** @internal Numbers before the first heap's figures. */
+export const FIGURES_HEADER = L.header;
+/** @internal Numbers per heap. */
+export const FIGURES_STRIDE = L.stride;
+/** @internal Index of the heap count. */
+export const FIGURES_COUNT = L.count;
+/** @internal Index of the ended flag (popBatch). */
+export const FIGURES_ENDED = L.ended;
+const F_CNT = L.cnt;
+const F_ADDRESS_BITS = L.addressBits;
+const F_FLAGS = L.flags;
+const F_HEAP_LENGTH = L.heapLength;
+const F_RECEIVED_LENGTH = L.receivedLength;
+const F_PAYLOAD_LENGTH = L.payloadLength;
+const FLAG_COMPLETE = native.heapFlags.complete;
+const FLAG_START = native.heapFlags.startOfStream;
+const FLAG_END = native.heapFlags.endOfStream;
 /** Native flag: contiguous, so delivered as a Heap. */
-export const FLAG_CONTIGUOUS = 8;
+export const FLAG_CONTIGUOUS = native.heapFlags.contiguous;
 
 function immediateValue(bytes: Uint8Array): number | bigint {
   let v = 0;
@@ -24,28 +41,39 @@ function immediateValue(bytes: Uint8Array): number | bigint {
   return big;
 }
 
-/** What Heap and IncompleteHeap share. */
+/** A heap's item table, immediates and payload ranges, fetched on first use. */
+type ItemTable = [Float64Array, Buffer, Float64Array | undefined];
+
+/**
+ * What Heap and IncompleteHeap share. A heap is one entry of its native
+ * batch (the heaps that left the ring together): its items and its payload
+ * Buffer are fetched from the addon only when first asked for.
+ */
 abstract class HeapBase {
   /** The heap counter. */
   readonly cnt: number;
   /** SPEAD-64-N of the heap's packets, with the receiver's bug-compat flags. */
   readonly flavour: Flavour;
-  private payloadBuffer: Buffer;
-  private readonly immediates: Buffer;
-  private readonly itemTable: Float64Array;
+  private readonly batch: NativeHeapBatch;
+  private readonly index: number;
   private readonly flags: number;
-  private handle: unknown;
+  private readonly payloadLength: number;
+  private view: Buffer | undefined = undefined;
+  private table: ItemTable | undefined = undefined;
   private released = false;
+  /** Holders (an ItemGroup's values) that keep the payload memory past release(). */
+  private retainers = 0;
+  /** The payload memory has gone back to its allocator. */
+  private freed = false;
 
-  /** @internal */
-  constructor(raw: NativeHeap, flavour: Flavour) {
-    this.cnt = raw.cnt;
+  /** @internal `figures[base...]` are the heap's figures. */
+  constructor(batch: NativeHeapBatch, index: number, figures: Float64Array, base: number, flavour: Flavour) {
+    this.batch = batch;
+    this.index = index;
+    this.cnt = figures[base + F_CNT];
+    this.flags = figures[base + F_FLAGS];
+    this.payloadLength = figures[base + F_PAYLOAD_LENGTH];
     this.flavour = flavour;
-    this.payloadBuffer = raw.payload;
-    this.immediates = raw.immediates;
-    this.itemTable = raw.items;
-    this.flags = raw.flags;
-    this.handle = raw.handle;
   }
 
   /** @internal */
@@ -56,32 +84,49 @@ abstract class HeapBase {
   /** The heap's payload bytes (a view of native memory; empty once released). */
   get payload(): Buffer {
     this.checkLive();
-    return this.payloadBuffer;
+    return this.payloadView();
+  }
+
+  /** Made on first use: a loop that only releases heaps never pays for it. */
+  private payloadView(): Buffer {
+    if (this.view === undefined) this.view = this.payloadLength > 0 ? native.heapPayload(this.batch, this.index) : Buffer.alloc(0);
+    return this.view;
+  }
+
+  /** @internal The item table, immediates and payload ranges. */
+  protected itemTable(): ItemTable {
+    if (this.table === undefined) this.table = native.heapItems(this.batch, this.index);
+    return this.table;
   }
 
   /** @internal Items including descriptors. */
   protected rawItems(includeAddressed: boolean): RawItem[] {
     this.checkLive();
-    const t = this.itemTable;
+    const [t, immediates] = this.itemTable();
     const out: RawItem[] = [];
     for (let i = 0; i < t.length; i += 4) {
       const immediate = t[i + 1] === 1;
       if (!immediate && !includeAddressed) continue;
-      const source = immediate ? this.immediates : this.payloadBuffer;
+      const source = immediate ? immediates : this.payloadView();
       const value = source.subarray(t[i + 2], t[i + 2] + t[i + 3]);
       out.push({ id: t[i], isImmediate: immediate, immediateValue: immediate ? immediateValue(value) : 0, value });
     }
     return out;
   }
 
+  /** @internal */
+  protected hasFlag(flag: number): boolean {
+    return (this.flags & flag) !== 0;
+  }
+
   /** True if the heap carries STREAM_CTRL = start. */
   isStartOfStream(): boolean {
-    return (this.flags & FLAG_START) !== 0;
+    return this.hasFlag(FLAG_START);
   }
 
   /** True if the heap carries STREAM_CTRL = stop. */
   isEndOfStream(): boolean {
-    return (this.flags & FLAG_END) !== 0;
+    return this.hasFlag(FLAG_END);
   }
 
   /** True once `release()` has run. */
@@ -92,14 +137,46 @@ abstract class HeapBase {
   /**
    * Gives the payload memory back to its allocator (or pool) now rather than
    * at garbage collection. Views of the payload become empty; further use of
-   * the heap throws. Idempotent.
+   * the heap throws. Idempotent. (An ItemGroup holding views of the payload
+   * retains it: the memory then goes back when the group lets go.)
    */
   release(): void {
     if (this.released) return;
     this.released = true;
-    if (this.handle !== undefined) native.releasePayload(this.handle, this.payloadBuffer);
-    this.handle = undefined;
-    this.payloadBuffer = Buffer.alloc(0);
+    if (this.retainers === 0) this.freePayload();
+  }
+
+  /**
+   * @internal Keeps the payload memory (not the heap) alive past `release()`,
+   * for an ItemGroup whose item values are views of it. Each call needs one
+   * `unretain()`. Throws once the memory has gone back.
+   */
+  retain(): void {
+    if (this.freed) throw new Error(`heap ${this.cnt}: its payload has gone back to its allocator and cannot be retained`);
+    this.retainers++;
+  }
+
+  /** @internal Undoes one `retain()`; the last one after `release()` frees the payload. */
+  unretain(): void {
+    if (this.retainers === 0) throw new Error(`heap ${this.cnt}: unretain() without retain()`);
+    this.retainers--;
+    if (this.retainers === 0 && this.released) this.freePayload();
+  }
+
+  /**
+   * @internal The payload for a retainer: unlike `payload`, it is still
+   * readable after `release()` while the heap is retained.
+   */
+  get payloadForRetainer(): Buffer {
+    if (this.freed) throw new Error(`heap ${this.cnt}: its payload has gone back to its allocator`);
+    return this.payloadView();
+  }
+
+  private freePayload(): void {
+    this.freed = true;
+    // The addon detaches the Buffer it made, if any: every view goes empty.
+    if (this.payloadLength > 0) native.releasePayload(this.batch, this.index);
+    this.view = undefined;
   }
 
   /** `using heap = ...` releases the heap at the end of the block. */
@@ -113,13 +190,14 @@ abstract class HeapBase {
  * Pass it to `ItemGroup.update(heap)` to get item values.
  */
 export class Heap extends HeapBase implements HeapLike {
-  /** True when every byte of a sized heap arrived (false for a contiguous heap without HEAP_LENGTH). */
-  readonly isComplete: boolean;
-
   /** @internal */
-  constructor(raw: NativeHeap, flavour: Flavour) {
-    super(raw, flavour);
-    this.isComplete = (raw.flags & FLAG_COMPLETE) !== 0;
+  constructor(batch: NativeHeapBatch, index: number, figures: Float64Array, base: number, flavour: Flavour) {
+    super(batch, index, figures, base, flavour);
+  }
+
+  /** True when every byte of a sized heap arrived (false for a contiguous heap without HEAP_LENGTH). */
+  get isComplete(): boolean {
+    return this.hasFlag(FLAG_COMPLETE);
   }
 
   /**
@@ -149,18 +227,24 @@ export class IncompleteHeap extends HeapBase {
   readonly heapLength: number;
   /** Payload bytes that arrived. */
   readonly receivedLength: number;
-  /** [start, end) byte ranges that arrived (with `incompleteKeepPayloadRanges`). */
-  readonly payloadRanges: ReadonlyArray<readonly [number, number]>;
+  private ranges: ReadonlyArray<readonly [number, number]> | undefined = undefined;
 
   /** @internal */
-  constructor(raw: NativeHeap, flavour: Flavour) {
-    super(raw, flavour);
-    this.heapLength = raw.heapLength;
-    this.receivedLength = raw.receivedLength;
-    const ranges: Array<[number, number]> = [];
-    const r = raw.payloadRanges;
-    if (r !== undefined) for (let i = 0; i + 1 < r.length; i += 2) ranges.push([r[i], r[i + 1]]);
-    this.payloadRanges = ranges;
+  constructor(batch: NativeHeapBatch, index: number, figures: Float64Array, base: number, flavour: Flavour) {
+    super(batch, index, figures, base, flavour);
+    this.heapLength = figures[base + F_HEAP_LENGTH];
+    this.receivedLength = figures[base + F_RECEIVED_LENGTH];
+  }
+
+  /** [start, end) byte ranges that arrived (with `incompleteKeepPayloadRanges`). */
+  get payloadRanges(): ReadonlyArray<readonly [number, number]> {
+    if (this.ranges === undefined) {
+      const ranges: Array<[number, number]> = [];
+      const r = this.itemTable()[2];
+      if (r !== undefined) for (let i = 0; i + 1 < r.length; i += 2) ranges.push([r[i], r[i + 1]]);
+      this.ranges = ranges;
+    }
+    return this.ranges;
   }
 
   /** The immediate items that arrived. */
@@ -169,18 +253,37 @@ export class IncompleteHeap extends HeapBase {
   }
 }
 
-/** Turns native heaps into Heap / IncompleteHeap objects, sharing one Flavour per N. */
+/** Turns native heap batches into Heap / IncompleteHeap objects, sharing one Flavour per N. */
 export class HeapWrapper {
   private readonly flavours = new Map<number, Flavour>();
+  private lastBits = -1;
+  private lastFlavour: Flavour | undefined = undefined;
 
   constructor(private readonly bugCompat: number) {}
 
-  wrap(raw: NativeHeap): Heap | IncompleteHeap {
-    let flavour = this.flavours.get(raw.heapAddressBits);
+  private flavour(addressBits: number): Flavour {
+    if (addressBits === this.lastBits) return this.lastFlavour!;
+    let flavour = this.flavours.get(addressBits);
     if (flavour === undefined) {
-      flavour = new Flavour(4, 64, raw.heapAddressBits, this.bugCompat);
-      this.flavours.set(raw.heapAddressBits, flavour);
+      flavour = new Flavour(4, 64, addressBits, this.bugCompat);
+      this.flavours.set(addressBits, flavour);
     }
-    return raw.flags & FLAG_CONTIGUOUS ? new Heap(raw, flavour) : new IncompleteHeap(raw, flavour);
+    this.lastBits = addressBits;
+    this.lastFlavour = flavour;
+    return flavour;
+  }
+
+  /** The heaps `figures` describes, in order (none without a batch). */
+  wrap(figures: Float64Array, batch: NativeHeapBatch | undefined): Array<Heap | IncompleteHeap> {
+    const count = batch === undefined ? 0 : figures[FIGURES_COUNT];
+    const out: Array<Heap | IncompleteHeap> = new Array(count);
+    for (let i = 0, base = FIGURES_HEADER; i < count; i++, base += FIGURES_STRIDE) {
+      const flavour = this.flavour(figures[base + F_ADDRESS_BITS]);
+      out[i] =
+        figures[base + F_FLAGS] & FLAG_CONTIGUOUS
+          ? new Heap(batch!, i, figures, base, flavour)
+          : new IncompleteHeap(batch!, i, figures, base, flavour);
+    }
+    return out;
   }
 }

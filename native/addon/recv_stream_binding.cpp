@@ -1,7 +1,8 @@
 // JS face of recv::Stream: readers are added here, and heaps leave the ring in
-// batches (one call, many heaps), each payload an external Buffer.
+// batches (one call, many heaps; addon/heap_batch.h lays them out).
 #include "addon/bindings.h"
 #include "addon/common_binding.h"
+#include "addon/heap_batch.h"
 #include "addon/ibv_options.h"
 #include "addon/inproc_binding.h"
 #include "addon/notifier.h"
@@ -14,78 +15,9 @@
 #include "recv/stream.h"
 #include "recv/udp_reader.h"
 
-#include <cstring>
+#include <algorithm>
 
 namespace spead::addon {
-
-namespace {
-
-// Owns a heap's payload while JS holds it.
-struct PayloadHolder
-{
-    Allocation allocation;
-    std::int64_t accounted = 0;
-    bool released = false;
-};
-
-// Tells V8 about memory held outside its heap. Never throws: it also runs in
-// finalizers, where the environment may be shutting down.
-void adjust_external_memory(napi_env env, std::int64_t delta)
-{
-    std::int64_t ignored;
-    napi_adjust_external_memory(env, delta, &ignored);
-}
-
-Napi::Object heap_to_js(Napi::Env env, recv::FrozenHeap &&heap)
-{
-    Napi::Object obj = Napi::Object::New(env);
-    obj.Set("cnt", Napi::Number::New(env, double(heap.cnt)));
-    obj.Set("heapAddressBits", Napi::Number::New(env, heap.address_bits));
-    obj.Set("flags", Napi::Number::New(env, heap.flags));
-    obj.Set("heapLength", Napi::Number::New(env, double(heap.heap_length)));
-    obj.Set("receivedLength", Napi::Number::New(env, double(heap.received_length)));
-
-    Napi::Value payload;
-    if (heap.payload && heap.payload_length > 0)
-    {
-        auto holder = std::make_unique<PayloadHolder>();
-        std::uint8_t *data = heap.payload.data();
-        holder->accounted = std::int64_t(heap.payload.size());
-        holder->allocation = std::move(heap.payload);
-        PayloadHolder *raw = holder.get();
-        Napi::Buffer<std::uint8_t> buf = Napi::Buffer<std::uint8_t>::New(
-            env, data, std::size_t(heap.payload_length),
-            [](Napi::Env fenv, std::uint8_t *, PayloadHolder *h) {
-                std::unique_ptr<PayloadHolder> owned(h);
-                if (!owned->released)
-                    adjust_external_memory(fenv, -owned->accounted);
-            },
-            raw);
-        holder.release(); // the Buffer's finalizer owns it now
-        adjust_external_memory(env, raw->accounted);
-        payload = buf;
-        obj.Set("handle", Napi::External<PayloadHolder>::New(env, raw));
-    }
-    else
-        payload = Napi::Buffer<std::uint8_t>::New(env, 0);
-    obj.Set("payload", payload);
-    obj.Set("immediates", Napi::Buffer<std::uint8_t>::Copy(env, heap.immediates.data(), heap.immediates.size()));
-
-    const std::size_t n = heap.items.size() * 4;
-    Napi::Float64Array items = Napi::Float64Array::New(env, n);
-    if (n > 0)
-        std::memcpy(items.Data(), heap.items.data(), n * sizeof(double));
-    obj.Set("items", items);
-    if (!heap.payload_ranges.empty())
-    {
-        Napi::Float64Array ranges = Napi::Float64Array::New(env, heap.payload_ranges.size());
-        std::memcpy(ranges.Data(), heap.payload_ranges.data(), heap.payload_ranges.size() * sizeof(double));
-        obj.Set("payloadRanges", ranges);
-    }
-    return obj;
-}
-
-} // namespace
 
 class RecvStreamWrap : public Napi::ObjectWrap<RecvStreamWrap>
 {
@@ -251,7 +183,7 @@ public:
         return env.Undefined();
     }
 
-    // feed(bytes) → {heaps, consumed, error?}: synchronous assembly on the JS
+    // feed(bytes) → {figures, batch, consumed, error?}: synchronous assembly on the JS
     // thread for HeapDecoder. Whole packets at the start of `bytes` are
     // assembled; `consumed` says how far; a partial packet at the end waits for
     // more bytes. Packets go in slices small enough that the ring never fills
@@ -296,7 +228,7 @@ public:
         return decoded(env, heaps, pos, error);
     }
 
-    // finish() → {heaps}: the end of the input (live heaps are flushed, as spead2
+    // finish() → {figures, batch}: the end of the input (live heaps are flushed, as spead2
     // does at the end of a buffer).
     Napi::Value finish(const Napi::CallbackInfo &info)
     {
@@ -318,26 +250,30 @@ public:
         return info.Env().Undefined();
     }
 
-    // popBatch(max, consumed) → { heaps, ended }: acknowledges `consumed` heaps
-    // taken before, then takes every ready heap up to max, without waiting.
+    // popBatch(max, consumed, figures) → batch handle or undefined: acknowledges
+    // `consumed` heaps taken before, then takes every ready heap up to max,
+    // without waiting. The count, `ended` and each heap's figures go into
+    // `figures` (addon/heap_batch.h), which JS reuses from call to call.
     Napi::Value pop_batch(const Napi::CallbackInfo &info)
     {
         Napi::Env env = info.Env();
-        std::size_t max = 64, consumed = 0;
-        if (info.Length() > 0 && info[0].IsNumber())
-            max = std::max<std::size_t>(1, std::size_t(info[0].As<Napi::Number>().DoubleValue()));
-        if (info.Length() > 1 && info[1].IsNumber())
-            consumed = std::size_t(std::max(0.0, info[1].As<Napi::Number>().DoubleValue()));
+        if (info.Length() < 3 || !info[0].IsNumber() || !info[1].IsNumber() || !info[2].IsTypedArray()
+            || info[2].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array)
+            throw Napi::TypeError::New(env, "popBatch(max, consumed, figures: Float64Array)");
+        Napi::Float64Array figures = info[2].As<Napi::Float64Array>();
+        const std::size_t room = heap_figures_room(figures.ElementLength());
+        const double max_arg = info[0].As<Napi::Number>().DoubleValue();
+        const std::size_t max = std::min(room, max_arg >= 1 ? std::size_t(max_arg) : std::size_t(1));
+        if (max == 0)
+            throw Napi::RangeError::New(env, "popBatch: figures has no room for a heap");
+        const std::size_t consumed = std::size_t(std::max(0.0, info[1].As<Napi::Number>().DoubleValue()));
         std::vector<recv::FrozenHeap> heaps;
+        heaps.reserve(max);
         bool ended = false;
         stream_->ring().pop_batch(heaps, max, ended, consumed);
-        Napi::Array arr = Napi::Array::New(env, heaps.size());
-        for (std::size_t i = 0; i < heaps.size(); i++)
-            arr.Set(std::uint32_t(i), heap_to_js(env, std::move(heaps[i])));
-        Napi::Object out = Napi::Object::New(env);
-        out.Set("heaps", arr);
-        out.Set("ended", Napi::Boolean::New(env, ended));
-        return out;
+        Napi::Value batch = heap_batch_to_js(env, heaps, figures.Data());
+        set_batch_ended(figures.Data(), ended);
+        return batch;
     }
 
     // arm() → true when onReady will be called once more arrives; false when
@@ -393,23 +329,6 @@ public:
         return info.Env().Undefined();
     }
 
-    static Napi::Value release_payload(const Napi::CallbackInfo &info)
-    {
-        Napi::Env env = info.Env();
-        if (info.Length() < 2 || !info[0].IsExternal() || !info[1].IsBuffer())
-            throw Napi::TypeError::New(env, "releasePayload(handle, payload)");
-        PayloadHolder *h = info[0].As<Napi::External<PayloadHolder>>().Data();
-        if (h->released)
-            return env.Undefined();
-        h->released = true;
-        h->allocation.reset(); // back to its allocator or pool now
-        adjust_external_memory(env, -h->accounted);
-        // Detaching makes every view of the payload empty, so nothing can read
-        // freed memory. It may run the finalizer (freeing h): h is not used after.
-        info[1].As<Napi::Buffer<std::uint8_t>>().ArrayBuffer().Detach();
-        return env.Undefined();
-    }
-
 private:
     // Takes every ready heap, and frees their slots at once (they go straight out).
     void drain(std::vector<recv::FrozenHeap> &heaps)
@@ -421,13 +340,15 @@ private:
         stream_->ring().pop_batch(none, 0, ended, heaps.size() - before);
     }
 
+    // {figures, batch, consumed, error?}: a figures array of the right size per call.
     static Napi::Object decoded(Napi::Env env, std::vector<recv::FrozenHeap> &heaps, std::size_t consumed, const std::string &error)
     {
-        Napi::Array arr = Napi::Array::New(env, heaps.size());
-        for (std::size_t i = 0; i < heaps.size(); i++)
-            arr.Set(std::uint32_t(i), heap_to_js(env, std::move(heaps[i])));
+        Napi::Float64Array figures = Napi::Float64Array::New(env, heap_figures_size(heaps.size()));
+        Napi::Value batch = heap_batch_to_js(env, heaps, figures.Data());
+        set_batch_ended(figures.Data(), false);
         Napi::Object out = Napi::Object::New(env);
-        out.Set("heaps", arr);
+        out.Set("figures", figures);
+        out.Set("batch", batch);
         out.Set("consumed", Napi::Number::New(env, double(consumed)));
         if (!error.empty())
             out.Set("error", error);
@@ -488,7 +409,7 @@ void init_recv_stream(Napi::Env env, Napi::Object exports, Module &module)
                                          });
     module.constructors["RecvStream"] = Napi::Persistent(ctor);
     exports.Set("RecvStream", ctor);
-    exports.Set("releasePayload", Napi::Function::New(env, &W::release_payload, "releasePayload"));
+    init_heap_batch(env, exports);
     const auto &names = recv::Stream::stat_names();
     Napi::Array n = Napi::Array::New(env, names.size() + 2);
     for (std::size_t i = 0; i < names.size(); i++)

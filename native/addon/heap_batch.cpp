@@ -1,0 +1,321 @@
+// A batch of received heaps as JS sees it. Per batch, not per heap: the
+// figures JS needs at once are written into a Float64Array that JS owns and
+// reuses, and one handle owns the heaps. Items and payloads cross only when JS
+// asks for them, so a loop that only releases heaps creates no JS object here
+// but that handle.
+#include "addon/heap_batch.h"
+
+#include <cstring>
+#include <memory>
+
+namespace spead::addon {
+
+namespace {
+
+// The layout of the figures array: a header, then `STRIDE` numbers per heap.
+// JS reads the indices from heapBatchLayout: this enum is the only copy.
+enum Header : std::uint32_t
+{
+    COUNT, // heaps in the batch
+    ENDED, // popBatch: the stream has ended (nothing will follow)
+    HEADER
+};
+enum Field : std::uint32_t
+{
+    CNT,
+    ADDRESS_BITS,
+    FLAGS,
+    HEAP_LENGTH,
+    RECEIVED_LENGTH,
+    PAYLOAD_LENGTH, // 0 when the heap has no payload to show
+    STRIDE
+};
+constexpr const char *header_names[HEADER] = {"count", "ended"};
+constexpr const char *field_names[STRIDE] = {"cnt", "addressBits", "flags", "heapLength", "receivedLength", "payloadLength"};
+
+// Tells V8 about memory held outside its heap. Never throws: it also runs in
+// finalizers, where the environment may be shutting down.
+void adjust_external_memory(napi_env env, std::int64_t delta)
+{
+    std::int64_t ignored;
+    napi_adjust_external_memory(env, delta, &ignored);
+}
+
+// The heaps of one batch. Heap i's payload is freed by release(i) (after its
+// view, if any, is detached), or once nothing in JS can reach it: the batch
+// handle is gone and so is every view of it. All calls run on the JS thread.
+class HeapBatch
+{
+public:
+    explicit HeapBatch(std::vector<recv::FrozenHeap> &heaps)
+    {
+        slots_.reserve(heaps.size());
+        for (recv::FrozenHeap &h : heaps)
+            slots_.emplace_back(std::move(h));
+    }
+
+    HeapBatch(const HeapBatch &) = delete;
+    HeapBatch &operator=(const HeapBatch &) = delete;
+
+    std::size_t size() const { return slots_.size(); }
+    const recv::FrozenHeap &heap(std::size_t i) const { return slots_[i].heap; }
+
+    // Bytes held outside V8's heap, for AdjustExternalMemory.
+    std::int64_t accounted() const
+    {
+        std::int64_t n = 0;
+        for (const Slot &s : slots_)
+            n += std::int64_t(s.heap.payload.size());
+        return n;
+    }
+
+    // A Buffer over heap i's payload: the live one if JS still holds it, else a new one.
+    static Napi::Value view(Napi::Env env, const std::shared_ptr<HeapBatch> &self, std::size_t i)
+    {
+        Slot &s = self->slot(env, i);
+        if (!s.heap.payload || s.heap.payload_length <= 0)
+            throw Napi::Error::New(env, "the payload has been released");
+        if (s.view != nullptr)
+        {
+            napi_value live = nullptr;
+            if (napi_get_reference_value(env, s.view, &live) == napi_ok && live != nullptr)
+                return Napi::Value(env, live);
+            napi_delete_reference(env, s.view);
+            s.view = nullptr;
+        }
+        auto hint = std::make_unique<ViewHint>(ViewHint{self, i});
+        // Counted first: where external buffers are not allowed, NewOrCopy copies
+        // and runs the finalizer before it returns.
+        s.views++;
+        Napi::Buffer<std::uint8_t> buf;
+        try
+        {
+            buf = Napi::Buffer<std::uint8_t>::NewOrCopy(
+                env, s.heap.payload.data(), std::size_t(s.heap.payload_length),
+                [](Napi::Env fenv, std::uint8_t *, ViewHint *h) {
+                    std::unique_ptr<ViewHint> owned(h);
+                    owned->batch->view_finalized(fenv, owned->index);
+                },
+                hint.get());
+        }
+        catch (...)
+        {
+            s.views--;
+            throw;
+        }
+        hint.release(); // the Buffer's finalizer owns it now
+        // The weak reference is what lets release() detach this view: no view
+        // is handed out without one.
+        if (napi_create_reference(env, buf, 0, &s.view) != napi_ok)
+        {
+            s.view = nullptr;
+            throw Napi::Error::New(env, "cannot reference a payload view");
+        }
+        return buf;
+    }
+
+    // [items, immediates, ranges] of heap i, copied (they are small).
+    Napi::Value items(Napi::Env env, std::size_t i)
+    {
+        const recv::FrozenHeap &h = slot(env, i).heap;
+        const std::size_t n = h.items.size() * 4;
+        Napi::Float64Array items = Napi::Float64Array::New(env, n);
+        if (n > 0)
+            std::memcpy(items.Data(), h.items.data(), n * sizeof(double));
+        Napi::Array out = Napi::Array::New(env, 3);
+        out.Set(0u, items);
+        out.Set(1u, Napi::Buffer<std::uint8_t>::Copy(env, h.immediates.data(), h.immediates.size()));
+        if (!h.payload_ranges.empty())
+        {
+            Napi::Float64Array ranges = Napi::Float64Array::New(env, h.payload_ranges.size());
+            std::memcpy(ranges.Data(), h.payload_ranges.data(), h.payload_ranges.size() * sizeof(double));
+            out.Set(2u, ranges);
+        }
+        return out;
+    }
+
+    // Detaches the live view (every view of the payload becomes empty, so
+    // nothing can read freed memory) and frees the payload now. Idempotent.
+    void release(Napi::Env env, std::size_t i)
+    {
+        Slot &s = slot(env, i);
+        if (s.view != nullptr)
+        {
+            napi_value live = nullptr;
+            if (napi_get_reference_value(env, s.view, &live) == napi_ok && live != nullptr)
+                Napi::Buffer<std::uint8_t>(env, live).ArrayBuffer().Detach();
+            napi_delete_reference(env, s.view);
+            s.view = nullptr;
+        }
+        free_payload(env, s);
+    }
+
+    // The batch handle was collected: what no view can reach goes now.
+    void handle_finalized(napi_env env)
+    {
+        handle_alive_ = false;
+        for (Slot &s : slots_)
+            if (s.views == 0)
+                free_payload(env, s);
+    }
+
+private:
+    struct Slot
+    {
+        explicit Slot(recv::FrozenHeap &&h) : heap(std::move(h)) {}
+        recv::FrozenHeap heap;
+        std::size_t views = 0;   // Buffers made and not yet finalized
+        napi_ref view = nullptr; // weak: the newest of them
+    };
+    struct ViewHint
+    {
+        std::shared_ptr<HeapBatch> batch;
+        std::size_t index;
+    };
+
+    Slot &slot(Napi::Env env, std::size_t i)
+    {
+        if (i >= slots_.size())
+            throw Napi::RangeError::New(env, "heap index out of range");
+        return slots_[i];
+    }
+
+    void view_finalized(napi_env env, std::size_t i)
+    {
+        Slot &s = slots_[i];
+        if (--s.views > 0)
+            return;
+        if (s.view != nullptr)
+        {
+            napi_delete_reference(env, s.view);
+            s.view = nullptr;
+        }
+        if (!handle_alive_)
+            free_payload(env, s);
+    }
+
+    static void free_payload(napi_env env, Slot &s)
+    {
+        if (!s.heap.payload)
+            return;
+        const std::int64_t accounted = std::int64_t(s.heap.payload.size());
+        s.heap.payload.reset(); // back to its allocator or pool now
+        adjust_external_memory(env, -accounted);
+    }
+
+    std::vector<Slot> slots_;
+    bool handle_alive_ = true;
+};
+
+// What the JS batch handle (an External) owns.
+struct BatchHandle
+{
+    std::shared_ptr<HeapBatch> batch;
+};
+
+std::shared_ptr<HeapBatch> &unwrap(Napi::Env env, const Napi::Value &v)
+{
+    if (!v.IsExternal())
+        throw Napi::TypeError::New(env, "expected a heap batch handle");
+    return v.As<Napi::External<BatchHandle>>().Data()->batch;
+}
+
+std::size_t index_arg(const Napi::CallbackInfo &info)
+{
+    if (info.Length() < 2 || !info[1].IsNumber())
+        throw Napi::TypeError::New(info.Env(), "expected (batch, index)");
+    const double d = info[1].As<Napi::Number>().DoubleValue();
+    if (!(d >= 0))
+        throw Napi::RangeError::New(info.Env(), "heap index out of range");
+    return std::size_t(d);
+}
+
+// heapPayload(batch, i) → Buffer
+Napi::Value heap_payload(const Napi::CallbackInfo &info)
+{
+    Napi::Env env = info.Env();
+    return HeapBatch::view(env, unwrap(env, info[0]), index_arg(info));
+}
+
+// heapItems(batch, i) → [items, immediates, ranges?]
+Napi::Value heap_items(const Napi::CallbackInfo &info)
+{
+    Napi::Env env = info.Env();
+    return unwrap(env, info[0])->items(env, index_arg(info));
+}
+
+// releasePayload(batch, i)
+Napi::Value release_payload(const Napi::CallbackInfo &info)
+{
+    Napi::Env env = info.Env();
+    unwrap(env, info[0])->release(env, index_arg(info));
+    return env.Undefined();
+}
+
+} // namespace
+
+std::size_t heap_figures_size(std::size_t heaps)
+{
+    return HEADER + heaps * STRIDE;
+}
+
+std::size_t heap_figures_room(std::size_t length)
+{
+    return length < HEADER ? 0 : (length - HEADER) / STRIDE;
+}
+
+Napi::Value heap_batch_to_js(Napi::Env env, std::vector<recv::FrozenHeap> &heaps, double *figures)
+{
+    const std::size_t n = heaps.size();
+    figures[COUNT] = double(n);
+    double *f = figures + HEADER;
+    for (std::size_t i = 0; i < n; i++, f += STRIDE)
+    {
+        const recv::FrozenHeap &h = heaps[i];
+        f[CNT] = double(h.cnt);
+        f[ADDRESS_BITS] = h.address_bits;
+        f[FLAGS] = h.flags;
+        f[HEAP_LENGTH] = double(h.heap_length);
+        f[RECEIVED_LENGTH] = double(h.received_length);
+        f[PAYLOAD_LENGTH] = h.payload && h.payload_length > 0 ? double(h.payload_length) : 0.0;
+    }
+    if (n == 0)
+        return env.Undefined();
+    auto handle = std::make_unique<BatchHandle>(BatchHandle{std::make_shared<HeapBatch>(heaps)});
+    const std::int64_t accounted = handle->batch->accounted();
+    Napi::External<BatchHandle> ext = Napi::External<BatchHandle>::New(env, handle.get(), [](Napi::Env fenv, BatchHandle *h) {
+        std::unique_ptr<BatchHandle> owned(h);
+        owned->batch->handle_finalized(fenv);
+    });
+    handle.release(); // the External's finalizer owns it now
+    adjust_external_memory(env, accounted);
+    return ext;
+}
+
+void set_batch_ended(double *figures, bool ended)
+{
+    figures[ENDED] = ended ? 1.0 : 0.0;
+}
+
+void init_heap_batch(Napi::Env env, Napi::Object exports)
+{
+    exports.Set("heapPayload", Napi::Function::New(env, heap_payload, "heapPayload"));
+    exports.Set("heapItems", Napi::Function::New(env, heap_items, "heapItems"));
+    exports.Set("releasePayload", Napi::Function::New(env, release_payload, "releasePayload"));
+    Napi::Object layout = Napi::Object::New(env);
+    layout.Set("header", Napi::Number::New(env, HEADER));
+    for (std::uint32_t f = 0; f < HEADER; f++)
+        layout.Set(header_names[f], Napi::Number::New(env, f));
+    layout.Set("stride", Napi::Number::New(env, STRIDE));
+    for (std::uint32_t f = 0; f < STRIDE; f++)
+        layout.Set(field_names[f], Napi::Number::New(env, f));
+    exports.Set("heapBatchLayout", layout);
+    Napi::Object flags = Napi::Object::New(env);
+    flags.Set("complete", Napi::Number::New(env, recv::FrozenHeap::COMPLETE));
+    flags.Set("startOfStream", Napi::Number::New(env, recv::FrozenHeap::START_OF_STREAM));
+    flags.Set("endOfStream", Napi::Number::New(env, recv::FrozenHeap::END_OF_STREAM));
+    flags.Set("contiguous", Napi::Number::New(env, recv::FrozenHeap::CONTIGUOUS));
+    exports.Set("heapFlags", flags);
+}
+
+} // namespace spead::addon
