@@ -9,7 +9,7 @@ import * as path from 'path';
 import type { UdpXdpReaderOptions, UdpXdpStreamOptions, XdpInfo } from './xdp';
 
 /** Must equal SPEAD_ABI_VERSION in native/addon/bindings.h. */
-const EXPECTED_ABI_VERSION = 4;
+const EXPECTED_ABI_VERSION = 5;
 
 /** What the addon exports, as TypeScript sees it. */
 export interface NativeAddon {

@@ -65,6 +65,8 @@ abstract class HeapBase {
   private retainers = 0;
   /** The payload memory has gone back to its allocator. */
   private freed = false;
+  /** [start, end, lane width] of payload regions swapped in place by swapInPlace. */
+  private swapped: Array<[number, number, number]> | null = null;
 
   /** @internal `figures[base...]` are the heap's figures. */
   constructor(batch: NativeHeapBatch, index: number, figures: Float64Array, base: number, flavour: Flavour) {
@@ -81,7 +83,11 @@ abstract class HeapBase {
     if (this.released) throw new Error(`heap ${this.cnt} has been released; its memory is no longer available`);
   }
 
-  /** The heap's payload bytes (a view of native memory; empty once released). */
+  /**
+   * The heap's payload bytes (a view of native memory; empty once released).
+   * Values an ItemGroup read in the other byte order have been swapped in
+   * place here; `getItems()` always gives wire order.
+   */
   get payload(): Buffer {
     this.checkLive();
     return this.payloadView();
@@ -108,10 +114,46 @@ abstract class HeapBase {
       const immediate = t[i + 1] === 1;
       if (!immediate && !includeAddressed) continue;
       const source = immediate ? immediates : this.payloadView();
-      const value = source.subarray(t[i + 2], t[i + 2] + t[i + 3]);
+      let value = source.subarray(t[i + 2], t[i + 2] + t[i + 3]);
+      if (!immediate && this.swapped !== null) value = this.wireOrder(value, t[i + 2]);
       out.push({ id: t[i], isImmediate: immediate, immediateValue: immediate ? immediateValue(value) : 0, value });
     }
     return out;
+  }
+
+  /**
+   * @internal Byte-swaps every `width`-byte lane of `bytes` in place, for an
+   * item value in the other byte order that an ItemGroup reads: the heap's
+   * own memory is converted once instead of copied. The region is
+   * remembered, so raw items (`getItems()`, and so HeapEncoder) still read
+   * wire order. Bytes outside this heap's payload (a copy) are just swapped.
+   */
+  swapInPlace(bytes: Uint8Array, width: number): void {
+    const payload = this.payloadView();
+    native.swapCopy(bytes, bytes, width);
+    if (bytes.buffer !== payload.buffer) return;
+    const start = bytes.byteOffset - payload.byteOffset;
+    (this.swapped ??= []).push([start, start + bytes.byteLength, width]);
+  }
+
+  /** A raw view in wire order: a copy swapped back where swapInPlace converted it. */
+  private wireOrder(view: Buffer, start: number): Buffer {
+    const end = start + view.length;
+    let copy: Buffer | null = null;
+    for (const [rs, re, width] of this.swapped!) {
+      const a = Math.max(rs, start);
+      const b = Math.min(re, end);
+      if (a >= b) continue;
+      copy ??= Buffer.from(view);
+      // Whole lanes in [a, b) relative to the region; the lanes at its edges byte by byte.
+      const first = rs + Math.ceil((a - rs) / width) * width;
+      const last = rs + Math.floor((b - rs) / width) * width;
+      if (last > first) native.swapCopy(copy.subarray(first - start, last - start), copy.subarray(first - start, last - start), width);
+      const payload = this.payloadView();
+      for (let o = a; o < Math.min(first, b); o++) copy[o - start] = payload[o - ((o - rs) % width) + width - 1 - ((o - rs) % width)];
+      for (let o = Math.max(last, a); o < b; o++) copy[o - start] = payload[o - ((o - rs) % width) + width - 1 - ((o - rs) % width)];
+    }
+    return copy ?? view;
   }
 
   /** @internal */
