@@ -50,6 +50,12 @@ export interface NativeAddon {
   heapItems(batch: NativeHeapBatch, index: number): [Float64Array, Buffer, Float64Array | undefined];
   /** Detaches heap `index`'s payload Buffer, if any, and frees the payload now. Idempotent. */
   releasePayload(batch: NativeHeapBatch, index: number): void;
+  /**
+   * Every heap's item table and immediates, and small payloads copied into
+   * one slab: [index (4 per heap: table start, end, immediates start, slab
+   * offset or -1), tables, immediates, slab]. Once per batch.
+   */
+  heapBatchContents(batch: NativeHeapBatch): [Float64Array, Float64Array, Buffer, Buffer];
   /** Where the figures of a batch and of each heap sit in a figures array. */
   heapBatchLayout: NativeHeapBatchLayout;
   heapFlags: NativeHeapFlags;

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { HeapEncoder, ItemGroup, MemoryPool, recv, send } from '../lib/index';
 import type { Item } from '../lib/index';
 
-const N = 4096; // 16 KiB of u4: above the size at which values view the heap
+const N = 32768; // 128 KiB of u4: above the 64 KiB up to which payloads cross as copies
 
 /**
  * A descriptor heap, then heaps of one u4 item at payload offset 0 (as data
@@ -11,7 +11,7 @@ const N = 4096; // 16 KiB of u4: above the size at which values view the heap
  */
 async function heapsOf(dtype: string, count: number, order: 'C' | 'F' = 'C', withDescriptor = false): Promise<{ bytes: Buffer; values: Uint32Array[] }> {
   const group = new send.ItemGroup();
-  const item = group.addItem({ id: 0x1000, name: 'x', description: 'x values', shape: order === 'F' ? [64, N / 64] : [N], dtype, order });
+  const item = group.addItem({ id: 0x1000, name: 'x', description: 'x values', shape: order === 'F' ? [128, N / 128] : [N], dtype, order });
   const stream = new send.BytesStream();
   await stream.sendHeap(group.getHeap({ descriptors: 'all', data: 'none' }));
   const values: Uint32Array[] = [];
@@ -41,10 +41,35 @@ async function receive(bytes: Buffer, pool?: MemoryPool): Promise<recv.Heap[]> {
 }
 
 describe('item values and their heaps', () => {
+  it('values of small heaps (payloads crossed as copies) hold no pool memory and never empty', async () => {
+    const group = new send.ItemGroup();
+    const item = group.addItem({ id: 0x1000, name: 'x', shape: [2048], dtype: '>u4' });
+    const tx = new send.BytesStream();
+    await tx.sendHeap(group.getHeap({ descriptors: 'all', data: 'none' }));
+    const sent: Uint32Array[] = [];
+    for (let h = 0; h < 4; h++) {
+      const v = Uint32Array.from({ length: 2048 }, (_, i) => (i * 7 + h) >>> 0);
+      sent.push(v);
+      item.value = v;
+      await tx.sendHeap(group.getHeap({ data: 'all' }));
+    }
+    const pool = new MemoryPool(1024, 1 << 14, 8, 4);
+    const rx = new ItemGroup();
+    const kept: Uint32Array[] = [];
+    const heaps = await receiveData(tx.getValue(), rx, pool);
+    for (const heap of heaps) {
+      rx.update(heap);
+      kept.push(rx.get('x').value as Uint32Array);
+      heap.release();
+    }
+    expect(pool.stats().lent).to.equal(0);
+    kept.forEach((v, h) => expect([...v], `heap ${h}`).to.deep.equal([...sent[h]]));
+  });
+
   for (const dtype of ['<u4', '>u4']) {
     it(`an ItemGroup's ${dtype} value stays valid after release() and its memory goes back at the next value`, async () => {
       const { bytes, values } = await heapsOf(dtype, 3);
-      const pool = new MemoryPool(1024, 1 << 16, 8, 4);
+      const pool = new MemoryPool(1024, 1 << 18, 8, 4);
       const group = new ItemGroup();
       const heaps = await receiveData(bytes, group, pool);
       group.update(heaps[0]);
@@ -80,7 +105,7 @@ describe('item values and their heaps', () => {
   it('copies a value that sits at an unaligned offset (a TypedArray cannot view it), in either byte order', async () => {
     for (const dtype of ['<u4', '>u4']) {
       const { bytes, values } = await heapsOf(dtype, 1, 'C', true);
-      const pool = new MemoryPool(1024, 1 << 16, 8, 4);
+      const pool = new MemoryPool(1024, 1 << 18, 8, 4);
       const group = new ItemGroup();
       const [heap] = await receiveData(bytes, group, pool);
       const raw = heap.getItems().find((it) => it.id === 0x1000)!.value;
@@ -126,7 +151,7 @@ describe('item values and their heaps', () => {
 
   it('reads a Fortran-order >u4 value into memory of its own (the heap goes back at once)', async () => {
     const { bytes, values } = await heapsOf('>u4', 1, 'F');
-    const pool = new MemoryPool(1024, 1 << 16, 8, 4);
+    const pool = new MemoryPool(1024, 1 << 18, 8, 4);
     const group = new ItemGroup();
     const [heap] = await receiveData(bytes, group, pool);
     group.update(heap);

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { InprocQueue, recv, send } from '../lib/index';
+import { InprocQueue, MemoryPool, recv, send } from '../lib/index';
 import { collect, endHeap, item, patternHeap } from './helpers/heaps';
 
 
@@ -135,21 +135,46 @@ describe('recv.Stream lifecycle', () => {
     expect(heaps.map((h) => h.cnt)).to.deep.equal([1]);
   });
 
-  it('release() returns the payload at once; using the heap afterwards is a clear error', async () => {
+  it('release() returns a large payload at once and empties its views; using the heap afterwards is a clear error', async () => {
     const rx = new recv.Stream();
+    const size = 100000; // above the 64 KiB up to which payloads are copied into JS memory
     rx.addBufferReader(
       await (async () => {
         const b = new send.BytesStream();
-        await b.sendHeap(patternHeap(5000, 3).heap);
+        await b.sendHeap(patternHeap(size, 3).heap);
         return b.getValue();
       })(),
     );
     const [heap] = await collect(rx);
     const view = heap.getItems()[0].value; // the view itself, not a copy
-    expect(view.length).to.equal(5000);
+    expect(view.length).to.equal(size);
     heap.release();
     expect(view.length).to.equal(0); // detached: the memory cannot be read any more
     expect(() => heap.getItems()).to.throw(/released/);
+  });
+
+  it('a small heap whose items are read crosses as a copy: its memory goes back to the pool at once, its views stay readable', async () => {
+    const pool = new MemoryPool(1024, 65536, 8, 4);
+    const rx = new recv.Stream({ memoryAllocator: pool });
+    rx.addBufferReader(
+      await (async () => {
+        const b = new send.BytesStream();
+        await b.sendHeap(patternHeap(5000, 3).heap);
+        await b.sendHeap(patternHeap(5000, 4).heap);
+        return b.getValue();
+      })(),
+    );
+    const [heap, other] = await collect(rx);
+    expect(pool.stats().lent).to.equal(2);
+    const view = heap.getItems()[0].value;
+    // Reading items takes the whole batch's: both small payloads are copied, and their pool buffers are back.
+    expect(pool.stats().lent).to.equal(0);
+    const bytes = Buffer.from(view);
+    heap.release();
+    expect(Buffer.from(view).equals(bytes)).to.equal(true); // JS memory: nothing was freed under it
+    expect(() => heap.getItems()).to.throw(/released/);
+    expect(other.getItems()[0].value.length).to.equal(5000);
+    other.release();
   });
 });
 

@@ -45,6 +45,35 @@ function immediateValue(bytes: Uint8Array): number | bigint {
 type ItemTable = [Float64Array, Buffer, Float64Array | undefined];
 
 /**
+ * What the heaps of one native batch share: its handle, and, once any of
+ * them reads its items, every heap's item table, immediates and (for small
+ * heaps) payload, fetched in one call for the whole batch.
+ * @internal
+ */
+export class HeapBatchView {
+  private contents: [Float64Array, Float64Array, Buffer, Buffer] | undefined = undefined;
+
+  constructor(readonly handle: NativeHeapBatch) {}
+
+  private get all(): [Float64Array, Float64Array, Buffer, Buffer] {
+    return (this.contents ??= native.heapBatchContents(this.handle));
+  }
+
+  /** Heap i's item table and immediates. */
+  items(i: number): [Float64Array, Buffer] {
+    const [index, tables, immediates] = this.all;
+    return [tables.subarray(index[4 * i], index[4 * i + 1]), immediates.subarray(index[4 * i + 2])];
+  }
+
+  /** Heap i's payload when it was copied into the batch's slab (JS memory), else undefined. */
+  slabPayload(i: number, length: number): Buffer | undefined {
+    if (this.contents === undefined) return undefined;
+    const offset = this.contents[0][4 * i + 3];
+    return offset < 0 ? undefined : this.contents[3].subarray(offset, offset + length);
+  }
+}
+
+/**
  * What Heap and IncompleteHeap share. A heap is one entry of its native
  * batch (the heaps that left the ring together): its items and its payload
  * Buffer are fetched from the addon only when first asked for.
@@ -54,7 +83,7 @@ abstract class HeapBase {
   readonly cnt: number;
   /** SPEAD-64-N of the heap's packets, with the receiver's bug-compat flags. */
   readonly flavour: Flavour;
-  private readonly batch: NativeHeapBatch;
+  private readonly batchView: HeapBatchView;
   private readonly index: number;
   private readonly flags: number;
   private readonly payloadLength: number;
@@ -69,8 +98,8 @@ abstract class HeapBase {
   private swapped: Array<[number, number, number]> | null = null;
 
   /** @internal `figures[base...]` are the heap's figures. */
-  constructor(batch: NativeHeapBatch, index: number, figures: Float64Array, base: number, flavour: Flavour) {
-    this.batch = batch;
+  constructor(batch: HeapBatchView, index: number, figures: Float64Array, base: number, flavour: Flavour) {
+    this.batchView = batch;
     this.index = index;
     this.cnt = figures[base + F_CNT];
     this.flags = figures[base + F_FLAGS];
@@ -95,20 +124,27 @@ abstract class HeapBase {
 
   /** Made on first use: a loop that only releases heaps never pays for it. */
   private payloadView(): Buffer {
-    if (this.view === undefined) this.view = this.payloadLength > 0 ? native.heapPayload(this.batch, this.index) : Buffer.alloc(0);
+    if (this.view === undefined) {
+      this.view =
+        this.payloadLength <= 0
+          ? Buffer.alloc(0)
+          : (this.batchView.slabPayload(this.index, this.payloadLength) ?? native.heapPayload(this.batchView.handle, this.index));
+    }
     return this.view;
   }
 
   /** @internal The item table, immediates and payload ranges. */
   protected itemTable(): ItemTable {
-    if (this.table === undefined) this.table = native.heapItems(this.batch, this.index);
+    if (this.table === undefined) this.table = native.heapItems(this.batchView.handle, this.index);
     return this.table;
   }
 
   /** @internal Items including descriptors. */
   protected rawItems(includeAddressed: boolean): RawItem[] {
     this.checkLive();
-    const [t, immediates] = this.itemTable();
+    // A complete heap's items come with its batch's; an incomplete one's
+    // (rare) on their own, with its payload ranges.
+    const [t, immediates] = this instanceof Heap ? this.batchView.items(this.index) : this.itemTable();
     const out: RawItem[] = [];
     for (let i = 0; i < t.length; i += 4) {
       const immediate = t[i + 1] === 1;
@@ -217,7 +253,10 @@ abstract class HeapBase {
   private freePayload(): void {
     this.freed = true;
     // The addon detaches the Buffer it made, if any: every view goes empty.
-    if (this.payloadLength > 0) native.releasePayload(this.batch, this.index);
+    // A payload in the batch's slab is JS memory: its native memory went back when it was copied.
+    if (this.payloadLength > 0 && this.batchView.slabPayload(this.index, this.payloadLength) === undefined) {
+      native.releasePayload(this.batchView.handle, this.index);
+    }
     this.view = undefined;
   }
 
@@ -233,7 +272,7 @@ abstract class HeapBase {
  */
 export class Heap extends HeapBase implements HeapLike {
   /** @internal */
-  constructor(batch: NativeHeapBatch, index: number, figures: Float64Array, base: number, flavour: Flavour) {
+  constructor(batch: HeapBatchView, index: number, figures: Float64Array, base: number, flavour: Flavour) {
     super(batch, index, figures, base, flavour);
   }
 
@@ -272,7 +311,7 @@ export class IncompleteHeap extends HeapBase {
   private ranges: ReadonlyArray<readonly [number, number]> | undefined = undefined;
 
   /** @internal */
-  constructor(batch: NativeHeapBatch, index: number, figures: Float64Array, base: number, flavour: Flavour) {
+  constructor(batch: HeapBatchView, index: number, figures: Float64Array, base: number, flavour: Flavour) {
     super(batch, index, figures, base, flavour);
     this.heapLength = figures[base + F_HEAP_LENGTH];
     this.receivedLength = figures[base + F_RECEIVED_LENGTH];
@@ -319,12 +358,13 @@ export class HeapWrapper {
   wrap(figures: Float64Array, batch: NativeHeapBatch | undefined): Array<Heap | IncompleteHeap> {
     const count = batch === undefined ? 0 : figures[FIGURES_COUNT];
     const out: Array<Heap | IncompleteHeap> = new Array(count);
+    const view = count > 0 ? new HeapBatchView(batch!) : undefined;
     for (let i = 0, base = FIGURES_HEADER; i < count; i++, base += FIGURES_STRIDE) {
       const flavour = this.flavour(figures[base + F_ADDRESS_BITS]);
       out[i] =
         figures[base + F_FLAGS] & FLAG_CONTIGUOUS
-          ? new Heap(batch!, i, figures, base, flavour)
-          : new IncompleteHeap(batch!, i, figures, base, flavour);
+          ? new Heap(view!, i, figures, base, flavour)
+          : new IncompleteHeap(view!, i, figures, base, flavour);
     }
     return out;
   }
