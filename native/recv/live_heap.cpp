@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <new>
 
 namespace spead::recv {
 
@@ -15,6 +16,7 @@ const char *const heap_reject_names[HEAP_REJECT_COUNT] = {
     "rejected_duplicate",
     "rejected_overlap",
     "rejected_too_large",
+    "rejected_no_memory",
 };
 
 namespace {
@@ -35,6 +37,16 @@ void LiveHeap::reserve(std::size_t size, bool exact, Allocator &allocator)
     if (payload_ && received_ > 0)
         std::memcpy(bigger.data(), payload_.data(), std::min<std::size_t>(have, size));
     payload_ = std::move(bigger);
+}
+
+HeapReject LiveHeap::check_range(std::int64_t first, std::int64_t last) const
+{
+    auto next = ranges_.upper_bound(first);
+    if (next != ranges_.end() && next->first < last)
+        return HeapReject::OVERLAP;
+    if (next != ranges_.begin() && std::prev(next)->second > first)
+        return HeapReject::DUPLICATE;
+    return HeapReject::NONE;
 }
 
 HeapReject LiveHeap::add_range(std::int64_t first, std::int64_t last)
@@ -106,28 +118,34 @@ HeapReject LiveHeap::add_packet(const protocol::PacketHeader &packet, Allocator 
         return HeapReject::TOO_LARGE;
     if (allow_out_of_order)
     {
-        HeapReject r = add_range(packet.payload_offset, end);
+        HeapReject r = check_range(packet.payload_offset, end);
         if (r != HeapReject::NONE)
             return r;
     }
     else if (packet.payload_offset != received_)
         return HeapReject::OUT_OF_ORDER;
 
-    if (packet.heap_length >= 0)
+    // Memory first, and nothing changed until it is had: a heap whose
+    // allocation fails loses this packet (counted), not the process.
+    const bool sets_length = packet.heap_length >= 0 && heap_length_ < 0;
+    const std::int64_t new_min = sets_length ? std::max(min_length_, packet.heap_length)
+                                 : packet.heap_length < 0 ? std::max(min_length_, end)
+                                                          : min_length_;
+    try
     {
-        if (heap_length_ < 0)
-        {
+        if (sets_length || packet.heap_length < 0)
+            reserve(std::size_t(new_min), sets_length, allocator);
+        if (sets_length)
             heap_length_ = packet.heap_length;
-            min_length_ = std::max(min_length_, heap_length_);
-            reserve(std::size_t(min_length_), true, allocator);
-        }
+        min_length_ = new_min;
+        if (allow_out_of_order)
+            add_range(packet.payload_offset, end);
+        add_pointers(packet.pointers, packet.n_pointers);
     }
-    else
+    catch (const std::bad_alloc &)
     {
-        min_length_ = std::max(min_length_, end);
-        reserve(std::size_t(min_length_), false, allocator);
+        return HeapReject::NO_MEMORY;
     }
-    add_pointers(packet.pointers, packet.n_pointers);
     if (packet.payload_length > 0)
     {
         std::memcpy(payload_.data() + packet.payload_offset, packet.payload, std::size_t(packet.payload_length));

@@ -26,9 +26,10 @@ enum class HeapReject : std::uint8_t
     DUPLICATE,             // out-of-order mode: the range was already received
     OVERLAP,               // out-of-order mode: partial overlap with received data
     TOO_LARGE,             // the heap would exceed max_heap_size
+    NO_MEMORY,             // the heap's memory could not be allocated
 };
 
-constexpr std::size_t HEAP_REJECT_COUNT = 9;
+constexpr std::size_t HEAP_REJECT_COUNT = 10;
 extern const char *const heap_reject_names[HEAP_REJECT_COUNT];
 
 class LiveHeap
@@ -53,6 +54,7 @@ public:
 private:
     friend class FrozenHeap;
     void reserve(std::size_t size, bool exact, Allocator &allocator);
+    HeapReject check_range(std::int64_t first, std::int64_t last) const;
     HeapReject add_range(std::int64_t first, std::int64_t last);
     void add_pointers(const std::uint8_t *pointers, std::size_t n);
 

@@ -1,6 +1,7 @@
 #include "recv/stream.h"
 
 #include <algorithm>
+#include <new>
 
 namespace spead::recv {
 
@@ -234,7 +235,18 @@ bool Stream::add_packets(const ReceivedPacket *packets, std::size_t n, bool exac
             return false;
         std::uint64_t accepted = 0;
         for (std::size_t i = 0; i < n && !stopped_ && !stopping_.load(std::memory_order_relaxed); i++)
-            add_packet_locked(packets[i], exact_size, accepted);
+        {
+            try
+            {
+                add_packet_locked(packets[i], exact_size, accepted);
+            }
+            catch (const std::bad_alloc &)
+            {
+                // Bookkeeping that could not be allocated (the payload itself
+                // is caught in LiveHeap): the packet is lost and counted.
+                pending_[STAT_HEAP_REJECT_FIRST + std::size_t(HeapReject::NO_MEMORY) - 1]++;
+            }
+        }
         pending_[STAT_PACKETS] += accepted;
         if (accepted > 0 || !stopped_)
             pending_[STAT_BATCHES]++;
