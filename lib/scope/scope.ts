@@ -64,6 +64,8 @@ export interface ScopeCounters {
   framesSent: number;
   /** Frames not sent because a page's socket still had `maxBufferedBytes` queued. */
   framesDropped: number;
+  /** Bytes queued on the pages' sockets now (bounded by about `maxBufferedBytes` + one frame each). */
+  queuedBytes: number;
 }
 
 /** Something with receive statistics: a `recv.Stream`. */
@@ -196,7 +198,9 @@ export class Scope {
 
   /** What the scope has done so far. */
   get counters(): ScopeCounters {
-    return { clients: this.clients.size, heaps: this.counts.heaps, framesSent: this.framesSent, framesDropped: this.framesDropped };
+    let queuedBytes = 0;
+    for (const c of this.clients) queuedBytes += c.ws.bufferedAmount;
+    return { clients: this.clients.size, heaps: this.counts.heaps, framesSent: this.framesSent, framesDropped: this.framesDropped, queuedBytes };
   }
 
   /** @internal A new page. */

@@ -23,9 +23,16 @@ export function ramp(): Uint32Array {
   return Uint32Array.from({ length: RAMP_LENGTH }, (_, i) => i);
 }
 
-/** ADC samples: a sine of amplitude 60 plus a fixed pattern of ±3; their histogram is what `adcHistogram` says. */
-export function adc(): Int8Array {
-  return Int8Array.from({ length: ADC_SAMPLES }, (_, i) => Math.round(60 * Math.sin((2 * Math.PI * 3 * i) / ADC_SAMPLES)) + ((i * 7) % 7) - 3);
+/** Samples the ADC's sine moves by from one heap to the next (a rotation: the histogram stays the same). */
+export const ADC_SHIFT = 64;
+
+/**
+ * ADC samples of heap k: a sine of amplitude 60 plus a fixed pattern of
+ * ±3, rotated by k·ADC_SHIFT samples; their histogram is `adcHistogram()`.
+ */
+export function adc(k = 0): Int8Array {
+  const at = (i: number): number => Math.round(60 * Math.sin((2 * Math.PI * 3 * i) / ADC_SAMPLES)) + (((i * 5) % 7) - 3);
+  return Int8Array.from({ length: ADC_SAMPLES }, (_, i) => at((i + k * ADC_SHIFT) % ADC_SAMPLES));
 }
 
 /** The histogram of `adc()`: value → count. */
@@ -90,6 +97,7 @@ export class ScopeSender {
       const t0 = performance.now();
       while (this.running) {
         this.items.get('counter').value = this.sent;
+        this.items.get('adc').value = adc(this.sent);
         await this.stream.sendHeap(this.items.getHeap({ data: 'all' }));
         this.sent++;
         const ahead = (this.sent / this.heapsPerSecond) * 1000 - (performance.now() - t0);

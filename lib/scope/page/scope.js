@@ -3,7 +3,7 @@
 // kept on window.__scope so that tests (and curious users) can read it.
 import { bars, Chart, COLOURS, Waterfall } from './plots.js';
 
-const WATERFALL_ROWS = 256;
+const WATERFALL_ROWS = 128;
 const $ = (id) => document.getElementById(id);
 
 const state = {
@@ -241,10 +241,11 @@ function onMessage(m) {
   state.dropped = m.dropped;
   if (m.ended !== state.ended) setStatus(m.ended ? 'stream ended' : 'live', m.ended ? 'ended' : 'open');
   state.ended = m.ended;
+  // Paused, the rate history still grows (drawn on resuming); the rest stands still.
+  addRate(m.rate);
   if (state.paused) return;
   state.totals = m.totals;
   state.summaries = m.summaries;
-  addRate(m.rate);
   drawRates();
   drawSummaries();
   if (m.view) applyView(m.view);
