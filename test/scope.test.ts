@@ -1,4 +1,8 @@
 import { expect } from 'chai';
+import { execFile } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import * as ts from 'typescript';
 import { WebSocket } from 'ws';
 import { ItemGroup, recv, scope, send } from '../lib/index';
 import { RateHistory } from '../lib/scope/rate-history';
@@ -170,5 +174,24 @@ describe('scope.serve over a plain WebSocket', function () {
     } finally {
       await s.close();
     }
+  });
+});
+
+describe('README: the spead-scope section', function () {
+  this.timeout(30000);
+
+  it('its snippet runs: serve() and createScope() + observe() serve a page and close', async () => {
+    const root = path.join(__dirname, '..', '..');
+    const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+    const start = readme.indexOf('\n## spead-scope\n');
+    const section = readme.slice(start, readme.indexOf('\n## ', start + 1));
+    const [code] = [...section.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]);
+    const js = ts.transpileModule(code, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } }).outputText;
+    const program = `(async () => {\n${js.replace(/require\("spead"\)/g, `require(${JSON.stringify(path.join(root, 'dist', 'index.js'))})`)}\n})().catch((e) => { console.error(e); process.exit(1); });`;
+    const r = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+      execFile(process.execPath, ['-e', program], { timeout: 20000 }, (error, stdout, stderr) => resolve({ code: error ? 1 : 0, stdout, stderr })),
+    );
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout).to.match(/^serve: http:\/\/127\.0\.0\.1:\d+\/\ncreateScope: http:\/\/127\.0\.0\.1:\d+\/ saw 1 heap\(s\)\n$/);
   });
 });
