@@ -11,12 +11,20 @@ export type NumericArray = ArrayLike<number> | ArrayLike<bigint>;
 /** How a complex value is drawn: magnitude and phase (radians), or real and imaginary parts. */
 export type ComplexMode = 'magphase' | 'reim';
 
+/** One named series of numbers. */
+export interface Series {
+  /** The series' name. */
+  label: string;
+  /** The values. */
+  y: Float64Array;
+}
+
 /** A line plot's data: shared x positions (element indices) and one or more y series. */
 export interface LineData {
   /** Element indices, ascending. */
   x: Float64Array;
   /** The series, each as long as `x`. */
-  series: Array<{ label: string; y: Float64Array }>;
+  series: Series[];
   /** True when buckets of elements were reduced to their minimum and maximum. */
   decimated: boolean;
 }
@@ -61,7 +69,7 @@ export function toFloat64(values: NumericArray): Float64Array {
  * Derives the two real series of an interleaved complex array (re, im, re,
  * im, …): magnitude and phase, or the real and imaginary parts.
  */
-export function complexParts(interleaved: ArrayLike<number>, mode: ComplexMode): Array<{ label: string; y: Float64Array }> {
+export function complexParts(interleaved: ArrayLike<number>, mode: ComplexMode): Series[] {
   const n = interleaved.length >> 1;
   const a = new Float64Array(n);
   const b = new Float64Array(n);

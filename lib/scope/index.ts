@@ -21,6 +21,22 @@ export type { ScopeOptions, ScopeCounters, StatsLike } from './scope';
 export { serve } from './serve';
 export type { ServedScope } from './serve';
 export { decimateLine, decimateImage, histogram } from './decimate';
-export type { LineData, HistogramData, ImageData2D, ComplexMode, NumericArray } from './decimate';
+export type { LineData, Series, HistogramData, ImageData2D, ComplexMode, NumericArray } from './decimate';
 export { LOSS_STATS } from './rate-history';
-export type { ItemInfo, ItemSummary, RateSample, ViewData, ViewKind, FrameMessage, HelloMessage, ItemsMessage, SelectMessage, ServerMessage } from './protocol';
+export type {
+  ItemInfo,
+  ItemSummary,
+  RateSample,
+  ViewData,
+  ViewKind,
+  LineView,
+  SeriesView,
+  RowView,
+  ImageView,
+  HistogramView,
+  FrameMessage,
+  HelloMessage,
+  ItemsMessage,
+  SelectMessage,
+  ServerMessage,
+} from './protocol';

@@ -57,6 +57,60 @@ export interface RateSample {
   loss: Record<string, number>;
 }
 
+/** One series of a line plot (base64 Float64). */
+export interface SeriesView {
+  /** The series' name: the item's, or 'magnitude', 're', …; decimated series end in ' max' or ' min'. */
+  label: string;
+  /** The y values, one per x. */
+  y: string;
+}
+
+/** A 1-D item's latest value as a line. */
+export interface LineView {
+  /** Element indices (base64 Float64): every element, or the first of each bucket. */
+  x: string;
+  /** The series drawn against x. */
+  series: SeriesView[];
+  /** True when buckets of elements were reduced to their minimum and maximum. */
+  decimated: boolean;
+  /** Elements in the value. */
+  length: number;
+}
+
+/** A new waterfall row of a 1-D item (magnitudes for complex items). */
+export interface RowView {
+  /** The row (base64 Float32), each column the maximum of its channels. */
+  values: string;
+  /** Columns in the row. */
+  cols: number;
+  /** Channels in the value. */
+  channels: number;
+}
+
+/** A 2-D item as an image (higher dimensions: all but the last flattened into rows). */
+export interface ImageView {
+  /** rows × cols values (base64 Float32, row-major), each the maximum of its block. */
+  values: string;
+  /** Rows of the image. */
+  rows: number;
+  /** Columns of the image. */
+  cols: number;
+  /** The value's rows and columns before reduction. */
+  shape: [number, number];
+}
+
+/** A histogram of an integer item's samples: `counts[i]` samples in [lo + i·width, lo + (i+1)·width). */
+export interface HistogramView {
+  /** The lowest value of the first bin. */
+  lo: number;
+  /** Integer values per bin. */
+  width: number;
+  /** Samples per bin (base64 Float64). */
+  counts: string;
+  /** Samples counted. */
+  total: number;
+}
+
 /** The plotted data of the selected item (arrays base64-encoded, see the module comment). */
 export interface ViewData {
   /** The item's name. */
@@ -66,19 +120,20 @@ export interface ViewData {
   /** The value's shape. */
   shape: number[];
   /** 1-D items: the latest value, min/max-decimated. */
-  line?: { x: string; series: Array<{ label: string; y: string }>; decimated: boolean; length: number };
+  line?: LineView;
   /** 1-D items: a new waterfall row (absent when the value did not change). */
-  row?: { values: string; cols: number; channels: number };
+  row?: RowView;
   /** 2-D items: the whole value as an image. */
-  image?: { values: string; rows: number; cols: number; shape: [number, number] };
+  image?: ImageView;
   /** Integer items: a histogram of the latest value's samples. */
-  histogram?: { lo: number; width: number; counts: string; total: number };
+  histogram?: HistogramView;
   /** The reason no data could be drawn, if so. */
   error?: string;
 }
 
 /** The first message on a connection. */
 export interface HelloMessage {
+  /** The message's kind. */
   type: 'hello';
   /** The page title (the source). */
   title: string;
@@ -94,6 +149,7 @@ export interface HelloMessage {
 
 /** The item list, sent again when descriptors change. */
 export interface ItemsMessage {
+  /** The message's kind. */
   type: 'items';
   /** Every item. */
   items: ItemInfo[];
@@ -101,6 +157,7 @@ export interface ItemsMessage {
 
 /** A periodic update. */
 export interface FrameMessage {
+  /** The message's kind. */
   type: 'frame';
   /** Frames the server dropped for this connection because it was not keeping up. */
   dropped: number;
@@ -121,6 +178,7 @@ export type ServerMessage = HelloMessage | ItemsMessage | FrameMessage;
 
 /** The page's choice of item to plot (null: none). */
 export interface SelectMessage {
+  /** The message's kind. */
   type: 'select';
   /** The item's name, or null. */
   item: string | null;

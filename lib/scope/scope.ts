@@ -9,7 +9,7 @@
 import type { WebSocket } from 'ws';
 import type { Item } from '../item';
 import type { ItemGroup, ItemUpdates } from '../item-group';
-import type { Heap, IncompleteHeap } from '../recv/heap';
+import { Heap, IncompleteHeap } from '../recv/heap';
 import type { StreamStats } from '../recv/stats';
 import type { ComplexMode } from './decimate';
 import { buildView, itemInfo, summarise, ViewLimits } from './item-view';
@@ -73,6 +73,9 @@ export interface StatsLike {
   /** A snapshot of the statistics. */
   readonly stats: StreamStats;
 }
+
+/** Items whose last decode error is remembered for the item list. */
+const MAX_ERRORS_KEPT = 1024;
 
 interface Client {
   ws: WebSocket;
@@ -180,10 +183,17 @@ export class Scope {
    */
   observe(heap: Heap | IncompleteHeap, items?: ItemGroup, updates?: ItemUpdates): void {
     this.counts.heaps++;
-    this.counts.bytes += 'receivedLength' in heap ? heap.receivedLength : heap.isReleased ? 0 : heap.payload.length;
-    if ('receivedLength' in heap) this.counts.incomplete++;
+    if (heap instanceof IncompleteHeap) {
+      this.counts.incomplete++;
+      this.counts.bytes += heap.receivedLength;
+    } else if (!heap.isReleased) this.counts.bytes += heap.payload.length;
     if (items !== undefined) this.group = items;
-    if (updates !== undefined) for (const e of updates.errors) this.errors.set(e.name ?? `0x${e.id.toString(16)}`, e.error.message);
+    if (updates === undefined) return;
+    for (const e of updates.errors) {
+      // Bounded: a stream of ever-new bad names must not grow the scope.
+      if (this.errors.size >= MAX_ERRORS_KEPT && !this.errors.has(e.name ?? '')) break;
+      this.errors.set(e.name ?? `0x${e.id.toString(16)}`, e.error.message);
+    }
   }
 
   /** Adds a stream's statistics (loss by reason) to the rate and loss plots. */

@@ -37,7 +37,14 @@ async function main(): Promise<number> {
   const { stream, description, notes } = createReceiver(cl);
   stream.on('warning', (w: string) => process.stderr.write(`warning: ${w}\n`));
   for (const n of notes) process.stderr.write(`${n}\n`);
-  const scope = await serve(stream, { host: http.host, port: http.port, title: description, updateHz, maxPoints });
+  let scope;
+  try {
+    scope = await serve(stream, { host: http.host, port: http.port, title: description, updateHz, maxPoints });
+  } catch (e) {
+    // The page cannot be served (a taken port): the open stream must not keep the tool running.
+    stream.destroy();
+    throw e;
+  }
   process.stdout.write(`spead-scope: ${scope.url}\n`);
   let interrupt = (): void => undefined;
   const interrupted = new Promise<'interrupted'>((resolve) => (interrupt = () => resolve('interrupted')));
