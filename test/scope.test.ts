@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { execFile } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { monitorEventLoopDelay } from 'perf_hooks';
 import * as ts from 'typescript';
 import { WebSocket } from 'ws';
 import { ItemGroup, recv, scope, send } from '../lib/index';
@@ -97,7 +98,7 @@ describe('scope: rate and loss history', () => {
   });
 });
 
-describe('scope.serve over a plain WebSocket', function () {
+describe('scope over a plain WebSocket', function () {
   this.timeout(20000);
 
   it('sends the item list from the descriptors and the selected item decimated', async () => {
@@ -160,6 +161,44 @@ describe('scope.serve over a plain WebSocket', function () {
       expect(frame.summaries.x).to.include({ min: -2, max: 3 });
       expect(s.counters.heaps).to.equal(1);
     } finally {
+      page.close();
+      await s.close();
+    }
+  });
+
+  it('keeps the event loop free with many large items: summaries within a budget per update, round robin', async () => {
+    // One real heap for observe(); the 32 items of 512 Ki floats then change every 50 ms, as if heaps came.
+    const bytes = new send.BytesStream();
+    const one = new send.ItemGroup();
+    one.addItem({ name: 'one', shape: [], dtype: '<u2', value: 1 });
+    await bytes.sendHeap(one.getHeap());
+    await bytes.sendHeap(one.getEnd());
+    const stream = new recv.Stream();
+    stream.addBufferReader(bytes.getValue());
+    const [heap] = await stream.toArray();
+    const s = await scope.createScope({ updateHz: 10 });
+    const group = new ItemGroup();
+    const values = Array.from({ length: 32 }, (_, i) => Float32Array.from({ length: 1 << 19 }, (_, j) => Math.sin(j * 0.001 * (i + 1)) + i));
+    values.forEach((value, i) => group.addItem({ id: 0x1000 + i, name: `big${i}`, shape: [1 << 19], dtype: '<f4', value }));
+    s.observe(heap, group);
+    const bump = setInterval(() => values.forEach((v, i) => (group.get(`big${i}`).value = v)), 50);
+    const page = new Listener(s.url);
+    const delay = monitorEventLoopDelay({ resolution: 5 });
+    try {
+      await page.until((m) => (m.type === 'hello' ? m : undefined));
+      page.ws.send(JSON.stringify({ type: 'select', item: 'big3' }));
+      delay.enable();
+      await new Promise((r) => setTimeout(r, 3000));
+      delay.disable();
+      // Unbounded, every update would scan 16 M elements (~85 ms of a 100 ms interval here); bounded, ~8 ms.
+      expect(delay.mean / 1e6, 'mean event-loop delay, ms').to.be.below(30);
+      const frames = page.messages.filter((m) => m.type === 'frame');
+      expect(frames.length).to.be.at.least(20);
+      // Round robin: every item's summary was computed at some update.
+      for (let i = 0; i < 32; i++) expect(frames.some((f) => f.summaries[`big${i}`].min !== undefined), `big${i}`).to.equal(true);
+      expect(frames.at(-1).view.item).to.equal('big3');
+    } finally {
+      clearInterval(bump);
       page.close();
       await s.close();
     }

@@ -131,6 +131,10 @@ function signed(v: number): string {
   return v < 0 || Object.is(v, -0) ? formatNumber(v) : `+${formatNumber(v)}`;
 }
 
+function isBigIntArray(a: NumericArray): boolean {
+  return a instanceof BigInt64Array || a instanceof BigUint64Array || (a.length > 0 && typeof a[0] === 'bigint');
+}
+
 function base64(a: Float64Array | Float32Array): string {
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
 }
@@ -162,7 +166,8 @@ export function buildView({ item, complex, withRow }: ViewInput, limits: ViewLim
   if (elements === null) return { ...view, error: 'no value yet' };
   const isC = isComplex(item);
   // Real series of the value: complex ones split by the page's choice, magnitudes for images.
-  const real = isC ? null : toFloat64(elements);
+  // Only 64-bit integers need converting (a copy); other TypedArrays are read in place.
+  const real = isC ? null : isBigIntArray(elements) ? toFloat64(elements) : (elements as ArrayLike<number>);
   if (shape.length === 1) {
     const series = isC ? complexParts(elements as ArrayLike<number>, complex) : [{ label: item.name, y: real! }];
     const line = decimateLine(series, limits.maxPoints);

@@ -14,7 +14,7 @@ import type { StreamStats } from '../recv/stats';
 import type { ComplexMode } from './decimate';
 import { buildView, itemInfo, summarise, ViewLimits } from './item-view';
 import { PageServer } from './page-server';
-import type { FrameMessage, HelloMessage, ItemInfo, ItemSummary, ItemsMessage, SelectMessage } from './protocol';
+import type { FrameMessage, HelloMessage, ItemInfo, ItemSummary, ItemsMessage, SelectMessage, ViewData } from './protocol';
 import { ObservedCounts, RateHistory, StatsSource } from './rate-history';
 
 /** Default `host` of the page's server: loopback only. */
@@ -85,9 +85,27 @@ interface Client {
   itemsVersion: number;
 }
 
-/** What one selection showed last: a waterfall row is sent only for a new value. */
+/**
+ * Elements summarised per update at most; items beyond the budget keep
+ * their last summary until a later update. Bounds the work of a tick when
+ * a stream carries many large items.
+ */
+const SUMMARY_BUDGET = 1 << 21;
+/**
+ * Share of the update interval the selected plots may take: a selection
+ * that costs more is recomputed on fewer updates (the page keeps its last
+ * plots in between), so the event loop stays free for the heaps.
+ */
+const VIEW_DUTY = 0.25;
+
+/** What one selection showed last, and when it may be recomputed. */
 interface SelectionState {
+  /** The item's version the view was computed from. */
   version: number;
+  /** The view without its waterfall row (rows are sent once). */
+  view: ViewData;
+  /** The first tick on which it may be recomputed. */
+  due: number;
 }
 
 function positive(name: string, value: number | undefined, fallback: number, integer = true): number {
@@ -150,6 +168,8 @@ export class Scope {
   private readonly summaries = new Map<Item, ItemSummary>();
   private readonly errors = new Map<string, string>();
   private readonly selections = new Map<string, SelectionState>();
+  private summaryCursor = 0;
+  private ticks = 0;
   private ended = false;
   private closed = false;
   private framesSent = 0;
@@ -252,22 +272,37 @@ export class Scope {
     for (const item of this.summaries.keys()) if (!now.includes(item)) this.summaries.delete(item);
   }
 
-  private summary(item: Item): ItemSummary {
-    let s = this.summaries.get(item);
-    if (s === undefined || s.updates !== item.version) {
-      s = summarise(item);
-      this.summaries.set(item, s);
+  /** The latest summaries, refreshing changed items within SUMMARY_BUDGET, round robin. */
+  private refreshSummaries(): Record<string, ItemSummary> {
+    const items = this.knownItems;
+    let budget = SUMMARY_BUDGET;
+    for (let k = 0; k < items.length; k++) {
+      const at = (this.summaryCursor + k) % items.length;
+      const item = items[at];
+      const s = this.summaries.get(item);
+      if (s !== undefined && s.updates === item.version) continue;
+      if (budget <= 0) {
+        this.summaryCursor = at; // the next update starts with the items skipped now
+        break;
+      }
+      budget -= Math.max(1, item.valueShape.reduce((a, b) => a * b, 1));
+      this.summaries.set(item, summarise(item));
     }
-    const error = this.errors.get(item.name);
-    return error === undefined ? s : { ...s, error };
+    const out: Record<string, ItemSummary> = {};
+    for (const item of items) {
+      const s = this.summaries.get(item) ?? { text: '…', shape: [...item.valueShape], updates: 0 };
+      const error = this.errors.get(item.name);
+      out[item.name] = error === undefined ? s : { ...s, error };
+    }
+    return out;
   }
 
   private tick(): void {
+    this.ticks++;
     const rate = this.history.sample((performance.now() - this.started) / 1000, this.counts, this.sources);
     if (this.clients.size === 0) return;
     this.refreshItems();
-    const summaries: Record<string, ItemSummary> = {};
-    for (const item of this.knownItems) summaries[item.name] = this.summary(item);
+    const summaries = this.refreshSummaries();
     const base = { rate, totals: this.history.totals, ended: this.ended, summaries };
     // One frame body per selection, shared by the pages that chose it.
     const bodies = new Map<string, string>();
@@ -300,9 +335,13 @@ export class Scope {
     if (name === null || this.group === null || !this.group.has(name)) return undefined;
     const item = this.group.get(name);
     const state = this.selections.get(key);
-    const withRow = state === undefined || state.version !== item.version;
-    this.selections.set(key, { version: item.version });
-    return buildView({ item, complex, withRow }, this.limits);
+    if (state !== undefined && (state.version === item.version || this.ticks < state.due)) return state.view;
+    const t0 = performance.now();
+    const view = buildView({ item, complex, withRow: true }, this.limits);
+    const cost = performance.now() - t0;
+    const intervalMs = 1000 / this.updateHz;
+    this.selections.set(key, { version: item.version, view: { ...view, row: undefined }, due: this.ticks + Math.max(1, Math.ceil(cost / (VIEW_DUTY * intervalMs))) });
+    return view;
   }
 
   /** Disconnects every page and stops serving. */
