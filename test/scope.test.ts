@@ -204,6 +204,16 @@ describe('scope over a plain WebSocket', function () {
     }
   });
 
+  it('unref(): a program whose scope is the only thing left exits by itself', async () => {
+    const dist = JSON.stringify(path.join(__dirname, '..', '..', 'dist', 'index.js'));
+    const program = `require(${dist}).scope.createScope().then((s) => { s.unref(); console.log(s.url); });`;
+    const r = await new Promise<{ code: number; stdout: string }>((resolve) =>
+      execFile(process.execPath, ['-e', program], { timeout: 10000 }, (error, stdout) => resolve({ code: error ? 1 : 0, stdout })),
+    );
+    expect(r.code).to.equal(0);
+    expect(r.stdout).to.match(/^http:\/\/127\.0\.0\.1:\d+\/\n$/);
+  });
+
   it('refuses a WebSocket from another origin', async () => {
     const s = await scope.createScope();
     try {

@@ -121,6 +121,16 @@ export class PageServer {
     });
   }
 
+  /** Lets the process exit while listening. */
+  unref(): void {
+    this.http.unref();
+  }
+
+  /** Keeps the process alive while listening (the default). */
+  ref(): void {
+    this.http.ref();
+  }
+
   /** Closes every connection and stops listening. */
   async close(): Promise<void> {
     for (const ws of this.wss.clients) ws.terminate();

@@ -191,7 +191,7 @@ export class Scope {
     this.history = new RateHistory(Math.ceil(historySeconds * this.updateHz));
     this.history.sample(0, this.counts, this.sources);
     this.timer = setInterval(() => this.tick(), 1000 / this.updateHz);
-    // The scope alone must not keep a process alive: its stream does that.
+    // The server keeps the process alive (see unref()); the timer need not.
     this.timer.unref();
   }
 
@@ -342,6 +342,18 @@ export class Scope {
     const intervalMs = 1000 / this.updateHz;
     this.selections.set(key, { version: item.version, view: { ...view, row: undefined }, due: this.ticks + Math.max(1, Math.ceil(cost / (VIEW_DUTY * intervalMs))) });
     return view;
+  }
+
+  /** Let the process exit even though the page is being served (like `dgram.Socket.unref()`). */
+  unref(): this {
+    this.server.unref();
+    return this;
+  }
+
+  /** Keep the process alive while the page is served (the default). */
+  ref(): this {
+    this.server.ref();
+    return this;
   }
 
   /** Disconnects every page and stops serving. */
