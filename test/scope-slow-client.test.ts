@@ -67,7 +67,6 @@ describe('spead-scope with a browser that does not keep up', function () {
       const withSlow = await window(3000);
       const heapAfter = process.memoryUsage();
       const c = served.counters;
-      if (process.env.SCOPE_DEBUG) console.log({ alone, withSlow, c, grown: heapAfter.heapUsed + heapAfter.external - heapBefore.heapUsed - heapBefore.external });
 
       expect(c.clients).to.equal(1);
       expect(Math.abs(withSlow - alone) / alone, `heaps/s alone ${alone.toFixed(0)}, with a stalled page ${withSlow.toFixed(0)}`).to.be.below(0.1);

@@ -2,7 +2,8 @@
  * The scope's HTTP server: the page's own files, uPlot from node_modules
  * (nothing from a CDN: the page works offline), and a WebSocket at /ws.
  * What travels on the WebSocket is the Scope's business; this file only
- * serves files and hands over connections.
+ * serves files and hands over connections, as PageSockets — `ws` stays
+ * inside this file.
  */
 import * as fs from 'fs';
 import * as http from 'http';
@@ -60,6 +61,45 @@ function sameOrigin(req: http.IncomingMessage): boolean {
   }
 }
 
+/** A page's connection, as the Scope uses it: text messages both ways. */
+export interface PageSocket {
+  /** Bytes queued to send and not yet handed to the kernel. */
+  readonly bufferedAmount: number;
+  /** True while messages can be sent. */
+  readonly isOpen: boolean;
+  /** Sends a text message. */
+  send(text: string): void;
+  /** Drops the connection at once. */
+  terminate(): void;
+  /** Calls `listener` with each text message from the page. */
+  onMessage(listener: (text: string) => void): void;
+  /** Calls `listener` once when the connection closes or fails. */
+  onClose(listener: () => void): void;
+}
+
+function pageSocket(ws: WebSocket): PageSocket {
+  return {
+    get bufferedAmount() {
+      return ws.bufferedAmount;
+    },
+    get isOpen() {
+      return ws.readyState === ws.OPEN;
+    },
+    send: (text) => ws.send(text),
+    terminate: () => ws.terminate(),
+    onMessage: (listener) => ws.on('message', (data, isBinary) => (isBinary ? undefined : listener(data.toString()))),
+    onClose: (listener) => {
+      let called = false;
+      const once = (): void => {
+        if (!called) listener();
+        called = true;
+      };
+      ws.on('close', once);
+      ws.on('error', once);
+    },
+  };
+}
+
 /** The HTTP + WebSocket server of one scope. */
 export class PageServer {
   private readonly http: http.Server;
@@ -69,7 +109,7 @@ export class PageServer {
   /**
    * @param onConnection a new page's socket
    */
-  private constructor(onConnection: (ws: WebSocket) => void) {
+  private constructor(onConnection: (page: PageSocket) => void) {
     this.http = http.createServer((req, res) => this.serveFile(req, res));
     this.wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CLIENT_MESSAGE });
     this.http.on('upgrade', (req, socket, head) => {
@@ -77,12 +117,12 @@ export class PageServer {
         socket.end('HTTP/1.1 403 Forbidden\r\n\r\n');
         return;
       }
-      this.wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws));
+      this.wss.handleUpgrade(req, socket, head, (ws) => onConnection(pageSocket(ws)));
     });
   }
 
   /** Listens on host:port (port 0: any free port). */
-  static async listen(host: string, port: number, onConnection: (ws: WebSocket) => void): Promise<PageServer> {
+  static async listen(host: string, port: number, onConnection: (page: PageSocket) => void): Promise<PageServer> {
     const server = new PageServer(onConnection);
     await new Promise<void>((resolve, reject) => {
       server.http.once('error', reject);

@@ -6,14 +6,13 @@
  * page that does not keep up loses frames (counted) instead of slowing the
  * receiver or growing its memory.
  */
-import type { WebSocket } from 'ws';
 import type { Item } from '../item';
 import type { ItemGroup, ItemUpdates } from '../item-group';
 import { Heap, IncompleteHeap } from '../recv/heap';
 import type { StreamStats } from '../recv/stats';
 import type { ComplexMode } from './decimate';
 import { buildView, itemInfo, summarise, ViewLimits } from './item-view';
-import { PageServer } from './page-server';
+import { PageServer, PageSocket } from './page-server';
 import type { FrameMessage, HelloMessage, ItemInfo, ItemSummary, ItemsMessage, SelectMessage, ViewData } from './protocol';
 import { ObservedCounts, RateHistory, StatsSource } from './rate-history';
 
@@ -78,7 +77,7 @@ export interface StatsLike {
 const MAX_ERRORS_KEPT = 1024;
 
 interface Client {
-  ws: WebSocket;
+  ws: PageSocket;
   item: string | null;
   complex: ComplexMode;
   dropped: number;
@@ -234,21 +233,20 @@ export class Scope {
   }
 
   /** @internal A new page. */
-  connect(ws: WebSocket): void {
+  connect(ws: PageSocket): void {
     if (this.closed) {
       ws.terminate();
       return;
     }
     const client: Client = { ws, item: null, complex: 'magphase', dropped: 0, itemsVersion: this.itemsVersion };
     this.clients.add(client);
-    ws.on('message', (data, isBinary) => {
-      const m = isBinary ? null : parseSelect(data.toString());
+    ws.onMessage((text) => {
+      const m = parseSelect(text);
       if (m === null) return;
       client.item = m.item;
       client.complex = m.complex ?? 'magphase';
     });
-    ws.on('close', () => this.clients.delete(client));
-    ws.on('error', () => this.clients.delete(client));
+    ws.onClose(() => this.clients.delete(client));
     this.refreshItems();
     const hello: HelloMessage = {
       type: 'hello',
@@ -309,7 +307,7 @@ export class Scope {
     const itemsMessage = JSON.stringify({ type: 'items', items: this.infos } satisfies ItemsMessage);
     for (const client of this.clients) {
       const ws = client.ws;
-      if (ws.readyState !== ws.OPEN) continue;
+      if (!ws.isOpen) continue;
       if (ws.bufferedAmount > this.maxBufferedBytes) {
         client.dropped++;
         this.framesDropped++;
@@ -380,7 +378,7 @@ export class Scope {
  */
 export async function createScope(options: ScopeOptions = {}): Promise<Scope> {
   let scope: Scope | undefined;
-  const pending: WebSocket[] = [];
+  const pending: PageSocket[] = [];
   const server = await PageServer.listen(options.host ?? DEFAULT_SCOPE_HOST, options.port ?? 0, (ws) => {
     if (scope === undefined) pending.push(ws);
     else scope.connect(ws);
