@@ -31,6 +31,7 @@ export { ibvAvailable } from './ibv';
 export type { IbvAvailability } from './ibv';
 export * as recv from './recv';
 export * as send from './send';
+export * as scope from './scope';
 export { HeapEncoder } from './heap-encoder';
 export { HeapDecoder } from './heap-decoder';
 export { xdpAvailable } from './xdp';
