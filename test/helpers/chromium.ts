@@ -134,7 +134,8 @@ export class Browser {
         '--window-size=1400,1000',
         'about:blank',
       ],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
+      // Its own process group, so that close() ends the renderers and helpers too.
+      { stdio: ['ignore', 'ignore', 'pipe'], detached: true },
     );
     let stderr = '';
     const port = await new Promise<number>((resolve, reject) => {
@@ -177,9 +178,14 @@ export class Browser {
   async close(): Promise<void> {
     if (this.child.exitCode === null && this.child.signalCode === null) {
       const exited = new Promise((r) => this.child.once('exit', r));
-      this.child.kill('SIGKILL');
+      try {
+        process.kill(-this.child.pid!, 'SIGKILL');
+      } catch {
+        this.child.kill('SIGKILL');
+      }
       await exited;
     }
-    fs.rmSync(this.profile, { recursive: true, force: true });
+    // A helper process may still be writing into the profile for a moment.
+    fs.rmSync(this.profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   }
 }
