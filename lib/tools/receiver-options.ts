@@ -4,10 +4,11 @@
  * table, its usage text, and a function that builds the stream.
  */
 import { MemoryPool } from '../memory';
+import type { RingStreamConfigInit, StreamConfigInit } from '../recv/config';
 import { Stream } from '../recv/stream';
 import { ThreadPool } from '../thread-pool';
 import type { XdpMode } from '../xdp';
-import { flag, parseCount, parseEndpoint, parseRangeList, ParsedCommandLine, str, UsageError } from './cli';
+import { Endpoint, flag, parseCount, parseEndpoint, parseRangeList, ParsedCommandLine, str, UsageError } from './cli';
 
 /** The usage lines of the receiver options. */
 export const RECEIVER_USAGE = `  --tcp                    listen for one TCP connection instead of UDP
@@ -70,11 +71,28 @@ export interface ReceiverSetup {
 }
 
 /**
- * Builds one stream that receives from every source on the command line
- * (the positionals are `[host]:port` endpoints), as spead-recv --joint would.
- * Incomplete heaps are delivered, so that their loss can be counted.
+ * What the receiver options ask for, checked: the stream and ring
+ * configuration, the sources, and how to add readers for some of them to a
+ * stream. spead-recv makes a stream per source (or one with --joint),
+ * spead-scope one for all.
  */
-export function createReceiver(cl: ParsedCommandLine): ReceiverSetup {
+export interface ReceiverPlan {
+  /** The `[host]:port` sources (none with --pcap). */
+  endpoints: Endpoint[];
+  /** The stream configuration (thread pool and memory pool included). */
+  config: StreamConfigInit;
+  /** The ring configuration; incomplete heaps are delivered, so that their loss can be counted. */
+  ring: RingStreamConfigInit;
+  /** True when the source is a pcap file rather than endpoints. */
+  pcap: boolean;
+  /** Adds the readers for `endpoints` (all of them by default) to `stream`; returns notes for the user. */
+  addReaders(stream: Stream, endpoints?: Endpoint[]): string[];
+  /** `udp 127.0.0.1:7148`, `pcap capture.pcap`, … for these endpoints. */
+  describe(endpoints?: Endpoint[]): string;
+}
+
+/** Checks the receiver options and plans the readers (usage errors thrown here, before any stream exists). */
+export function planReceiver(cl: ParsedCommandLine): ReceiverPlan {
   const pcap = str(cl, 'pcap');
   if (cl.positionals.length === 0 && pcap === undefined) throw new UsageError('no source given');
   const endpoints = cl.positionals.map((s) => parseEndpoint(s));
@@ -98,50 +116,69 @@ export function createReceiver(cl: ParsedCommandLine): ReceiverSetup {
   if (xdp !== undefined && (tcp || pcap !== undefined || ibv)) throw new UsageError('--xdp cannot be combined with --tcp, --pcap or --ibv');
   const xdpMode = str(cl, 'xdp-mode') ?? 'auto';
   if (xdpMode !== 'auto' && xdpMode !== 'native' && xdpMode !== 'generic') throw new UsageError(`--xdp-mode must be auto, native or generic, not ${xdpMode}`);
-  const config = { maxHeaps, substreams: parseCount('substreams', str(cl, 'substreams'), 1, 1), threadPool, memoryAllocator };
-  const ring = { heaps: parseCount('ring-heaps', str(cl, 'ring-heaps'), 4, 1), contiguousOnly: false };
-  const stream = new Stream(config, ring);
-  const notes: string[] = [];
-  const eps = endpoints.map((ep) => ({ host: ep.host, port: ep.port }));
-  const where = endpoints.map((ep) => `${ep.host || interfaceAddress || '0.0.0.0'}:${ep.port}`).join(' ');
-  let description: string;
-  try {
+  const xdpQueue = str(cl, 'xdp-queue') === 'all' ? ('all' as const) : parseCount('xdp-queue', str(cl, 'xdp-queue'), 0);
+  const ibvOptions = {
+    interfaceAddress: interfaceAddress ?? '',
+    maxSize,
+    // spead2's ibverbs default buffer unless --buffer says otherwise.
+    bufferSize: parseCount('buffer', str(cl, 'buffer'), 16 << 20),
+    commVector: parseCount('ibv-vector', str(cl, 'ibv-vector'), 0, -(2 ** 31)),
+    maxPoll: parseCount('ibv-max-poll', str(cl, 'ibv-max-poll'), 10, 1),
+  };
+  const udpOptions = { maxSize, bufferSize: parseCount('buffer', str(cl, 'buffer'), 8 << 20), interfaceAddress };
+  const tcpMaxSize = str(cl, 'packet') !== undefined ? maxSize : 65536;
+  const describe = (eps: Endpoint[] = endpoints): string => {
+    const where = eps.map((ep) => `${ep.host || interfaceAddress || '0.0.0.0'}:${ep.port}`).join(' ');
+    if (pcap !== undefined) return `pcap ${pcap}`;
+    if (xdp !== undefined) return `AF_XDP ${xdp} ${where}`;
+    if (ibv) return `ibverbs ${where}`;
+    return `${tcp ? 'tcp' : 'udp'} ${where}`;
+  };
+  const addReaders = (stream: Stream, eps: Endpoint[] = endpoints): string[] => {
+    const hostPorts = eps.map((ep) => ({ host: ep.host, port: ep.port }));
     if (pcap !== undefined) {
       stream.addPcapFileReader(pcap, { filter: str(cl, 'filter') });
-      description = `pcap ${pcap}`;
-    } else if (xdp !== undefined) {
-      const info = stream.addUdpXdpReader({
-        interface: xdp,
-        endpoints: eps,
-        queue: str(cl, 'xdp-queue') === 'all' ? 'all' : parseCount('xdp-queue', str(cl, 'xdp-queue'), 0),
-        mode: xdpMode as XdpMode,
-        maxSize,
-        zeroCopy: flag(cl, 'xdp-zero-copy') ? true : undefined,
-      });
-      notes.push(`AF_XDP on ${xdp}: ${info.mode} XDP, ${info.zeroCopy ? 'zero-copy' : 'copy mode'}`);
-      description = `AF_XDP ${xdp} ${where}`;
-    } else if (ibv) {
-      stream.addUdpIbvReader({
-        endpoints: eps,
-        interfaceAddress: interfaceAddress!,
-        maxSize,
-        bufferSize: parseCount('buffer', str(cl, 'buffer'), 16 << 20),
-        commVector: parseCount('ibv-vector', str(cl, 'ibv-vector'), 0, -(2 ** 31)),
-        maxPoll: parseCount('ibv-max-poll', str(cl, 'ibv-max-poll'), 10, 1),
-      });
-      description = `ibverbs ${where}`;
-    } else {
-      for (const ep of endpoints) {
-        const host = ep.host || (interfaceAddress ?? '');
-        if (tcp) stream.addTcpReader({ host, port: ep.port }, { maxSize: str(cl, 'packet') !== undefined ? maxSize : 65536 });
-        else stream.addUdpReader({ host, port: ep.port }, { maxSize, bufferSize: parseCount('buffer', str(cl, 'buffer'), 8 << 20), interfaceAddress });
-      }
-      description = `${tcp ? 'tcp' : 'udp'} ${where}`;
+      return [];
     }
+    if (xdp !== undefined) {
+      const info = stream.addUdpXdpReader({ interface: xdp, endpoints: hostPorts, queue: xdpQueue, mode: xdpMode as XdpMode, maxSize, zeroCopy: flag(cl, 'xdp-zero-copy') ? true : undefined });
+      return [`AF_XDP on ${xdp}: ${info.mode} XDP, ${info.zeroCopy ? 'zero-copy' : 'copy mode'}`];
+    }
+    if (ibv) {
+      stream.addUdpIbvReader({ ...ibvOptions, endpoints: hostPorts });
+      return [];
+    }
+    for (const ep of eps) {
+      const host = ep.host || (interfaceAddress ?? '');
+      if (tcp) stream.addTcpReader({ host, port: ep.port }, { maxSize: tcpMaxSize });
+      else stream.addUdpReader({ host, port: ep.port }, udpOptions);
+    }
+    return [];
+  };
+  return {
+    endpoints,
+    config: { maxHeaps, substreams: parseCount('substreams', str(cl, 'substreams'), 1, 1), threadPool, memoryAllocator },
+    ring: { heaps: parseCount('ring-heaps', str(cl, 'ring-heaps'), 4, 1), contiguousOnly: false },
+    pcap: pcap !== undefined,
+    addReaders,
+    describe,
+  };
+}
+
+/**
+ * Builds one stream that receives from every source on the command line
+ * (the positionals are `[host]:port` endpoints), as spead-recv --joint would.
+ * Incomplete heaps are delivered, so that their loss can be counted.
+ */
+export function createReceiver(cl: ParsedCommandLine): ReceiverSetup {
+  const plan = planReceiver(cl);
+  const stream = new Stream(plan.config, plan.ring);
+  try {
+    const notes = plan.addReaders(stream);
+    return { stream, description: plan.describe(), notes };
   } catch (e) {
     // A reader that cannot be made ends the tool: the stream must not keep it running.
     stream.destroy();
     throw e;
   }
-  return { stream, description, notes };
 }

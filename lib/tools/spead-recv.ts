@@ -9,14 +9,12 @@ import { pipeline } from 'stream/promises';
 import { PassThrough } from 'stream';
 import { HeapEncoder } from '../heap-encoder';
 import { ItemGroup } from '../item-group';
-import { MemoryPool } from '../memory';
 import { Heap, IncompleteHeap } from '../recv/heap';
 import { Stream } from '../recv/stream';
-import { ThreadPool } from '../thread-pool';
-import { flag, parseCommandLine, parseCount, parseEndpoint, parseRangeList, runTool, str, UsageError } from './cli';
+import { flag, parseCommandLine, runTool, str } from './cli';
 import { ProgressLine, statsLines } from './progress';
+import { planReceiver, RECEIVER_OPTIONS } from './receiver-options';
 import { checkVerifyHeap } from './verify-pattern';
-import type { XdpMode } from '../xdp';
 
 const USAGE = `Usage: spead-recv [options] [host]:<port> [[host]:<port> ...]
        spead-recv [options] --pcap FILE [--filter EXPR]
@@ -50,29 +48,7 @@ const USAGE = `Usage: spead-recv [options] [host]:<port> [[host]:<port> ...]
 `;
 
 const OPTIONS = {
-  tcp: { type: 'boolean' },
-  pcap: { type: 'string' },
-  filter: { type: 'string' },
-  bind: { type: 'string' },
-  packet: { type: 'string' },
-  ibv: { type: 'boolean' },
-  'ibv-vector': { type: 'string' },
-  'ibv-max-poll': { type: 'string' },
-  xdp: { type: 'string' },
-  'xdp-queue': { type: 'string' },
-  'xdp-mode': { type: 'string' },
-  'xdp-zero-copy': { type: 'boolean' },
-  buffer: { type: 'string' },
-  'max-heaps': { type: 'string' },
-  'concurrent-heaps': { type: 'string' },
-  substreams: { type: 'string' },
-  'ring-heaps': { type: 'string' },
-  'mem-pool': { type: 'boolean' },
-  'mem-lower': { type: 'string' },
-  'mem-upper': { type: 'string' },
-  'mem-max-free': { type: 'string' },
-  'mem-initial': { type: 'string' },
-  threads: { type: 'string' },
+  ...RECEIVER_OPTIONS,
   joint: { type: 'boolean' },
   quiet: { type: 'boolean' },
   descriptors: { type: 'boolean' },
@@ -80,7 +56,6 @@ const OPTIONS = {
   json: { type: 'boolean' },
   verify: { type: 'boolean' },
   output: { type: 'string' },
-  affinity: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -99,72 +74,15 @@ async function main(): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
-  const pcap = str(cl, 'pcap');
-  if (cl.positionals.length === 0 && pcap === undefined) throw new UsageError('no source given');
-  const endpoints = cl.positionals.map((s) => parseEndpoint(s));
-  const maxHeaps = parseCount('max-heaps', str(cl, 'max-heaps') ?? str(cl, 'concurrent-heaps'), 4, 1);
-  const threads = new ThreadPool(parseCount('threads', str(cl, 'threads'), 1, 1), parseRangeList('affinity', str(cl, 'affinity')));
-  const pool = flag(cl, 'mem-pool')
-    ? new MemoryPool(
-        parseCount('mem-lower', str(cl, 'mem-lower'), 16384),
-        parseCount('mem-upper', str(cl, 'mem-upper'), 33554432),
-        parseCount('mem-max-free', str(cl, 'mem-max-free'), 12),
-        parseCount('mem-initial', str(cl, 'mem-initial'), 8),
-      )
-    : undefined;
-  const config = { maxHeaps, substreams: parseCount('substreams', str(cl, 'substreams'), 1, 1), threadPool: threads, memoryAllocator: pool };
-  const ring = { heaps: parseCount('ring-heaps', str(cl, 'ring-heaps'), 4, 1), contiguousOnly: false };
-  const readerOptions = {
-    maxSize: parseCount('packet', str(cl, 'packet'), 9200, 1),
-    bufferSize: parseCount('buffer', str(cl, 'buffer'), 8 << 20),
-    interfaceAddress: str(cl, 'bind'),
-  };
-  const ibv = flag(cl, 'ibv');
-  if (ibv && (flag(cl, 'tcp') || pcap !== undefined)) throw new UsageError('--ibv cannot be combined with --tcp or --pcap');
-  if (ibv && readerOptions.interfaceAddress === undefined) throw new UsageError('--ibv requires --bind');
-  const ibvOptions = {
-    interfaceAddress: readerOptions.interfaceAddress ?? '',
-    maxSize: readerOptions.maxSize,
-    // spead2's ibverbs default buffer unless --buffer says otherwise.
-    bufferSize: parseCount('buffer', str(cl, 'buffer'), 16 << 20),
-    commVector: parseCount('ibv-vector', str(cl, 'ibv-vector'), 0, -(2 ** 31)),
-    maxPoll: parseCount('ibv-max-poll', str(cl, 'ibv-max-poll'), 10, 1),
-  };
-  const xdp = str(cl, 'xdp');
-  if (xdp !== undefined && (flag(cl, 'tcp') || pcap !== undefined || ibv)) throw new UsageError('--xdp cannot be combined with --tcp, --pcap or --ibv');
-  const xdpMode = str(cl, 'xdp-mode') ?? 'auto';
-  if (xdpMode !== 'auto' && xdpMode !== 'native' && xdpMode !== 'generic') throw new UsageError(`--xdp-mode must be auto, native or generic, not ${xdpMode}`);
-  const xdpOptions = {
-    queue: str(cl, 'xdp-queue') === 'all' ? ('all' as const) : parseCount('xdp-queue', str(cl, 'xdp-queue'), 0),
-    mode: xdpMode as XdpMode,
-    maxSize: readerOptions.maxSize,
-    zeroCopy: flag(cl, 'xdp-zero-copy') ? true : undefined,
-  };
-  const groups = pcap !== undefined ? [[]] : flag(cl, 'joint') ? [endpoints] : endpoints.map((e) => [e]);
-  const addReaders = (s: Stream, eps: typeof endpoints): void => {
-    if (pcap !== undefined) s.addPcapFileReader(pcap, { filter: str(cl, 'filter') });
-    if (xdp !== undefined) {
-      const info = s.addUdpXdpReader({ ...xdpOptions, interface: xdp, endpoints: eps.map((ep) => ({ host: ep.host, port: ep.port })) });
-      process.stderr.write(`AF_XDP on ${xdp}: ${info.mode} XDP, ${info.zeroCopy ? 'zero-copy' : 'copy mode'}\n`);
-      return;
-    }
-    if (ibv) {
-      s.addUdpIbvReader({ ...ibvOptions, endpoints: eps.map((ep) => ({ host: ep.host, port: ep.port })) });
-      return;
-    }
-    for (const ep of eps) {
-      const host = ep.host || (readerOptions.interfaceAddress ?? '');
-      if (flag(cl, 'tcp')) s.addTcpReader({ host, port: ep.port }, { maxSize: str(cl, 'packet') !== undefined ? readerOptions.maxSize : 65536 });
-      else s.addUdpReader({ host, port: ep.port }, readerOptions);
-    }
-  };
+  const plan = planReceiver(cl);
+  const groups = plan.pcap ? [plan.endpoints] : flag(cl, 'joint') ? [plan.endpoints] : plan.endpoints.map((e) => [e]);
   const streams: Stream[] = [];
   try {
     for (const eps of groups) {
-      const s = new Stream(config, ring);
+      const s = new Stream(plan.config, plan.ring);
       streams.push(s);
       s.on('warning', (w: string) => process.stderr.write(`warning: ${w}\n`));
-      addReaders(s, eps);
+      for (const note of plan.addReaders(s, eps)) process.stderr.write(`${note}\n`);
     }
   } catch (e) {
     // A reader that cannot be made ends the tool: the streams made so far must not keep it running.
