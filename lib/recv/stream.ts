@@ -36,6 +36,63 @@ export function nativeConfig(c: StreamConfig, r: RingStreamConfig): NativeRecvCo
   };
 }
 
+/** What Node's stream iterator throws when a stream is destroyed before its end. */
+function prematureClose(): Error {
+  return Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
+}
+
+/**
+ * The heaps of a batch iterator one by one. Not an async generator: a heap
+ * already taken costs one resolved promise, not a generator's round trips.
+ */
+class HeapIterator implements NodeJS.AsyncIterator<Heap | IncompleteHeap> {
+  private heaps: Array<Heap | IncompleteHeap> = [];
+  private next_ = 0;
+  /** A refill under way: next() calls that overlap it wait for it. */
+  private pending: Promise<unknown> | undefined;
+
+  constructor(private readonly batches: AsyncGenerator<Array<Heap | IncompleteHeap>, void, undefined>) {}
+
+  next(): Promise<IteratorResult<Heap | IncompleteHeap, undefined>> {
+    if (this.pending !== undefined) return this.pending.then(() => this.next());
+    if (this.next_ < this.heaps.length) return Promise.resolve({ value: this.heaps[this.next_++], done: false });
+    const refill = this.refill();
+    this.pending = refill;
+    return refill.finally(() => (this.pending = undefined));
+  }
+
+  private async refill(): Promise<IteratorResult<Heap | IncompleteHeap, undefined>> {
+    const r = await this.batches.next();
+    if (r.done === true) {
+      this.heaps = [];
+      return { value: undefined, done: true };
+    }
+    this.heaps = r.value;
+    this.next_ = 1;
+    return { value: r.value[0], done: false };
+  }
+
+  async return(): Promise<IteratorResult<Heap | IncompleteHeap, undefined>> {
+    this.heaps = [];
+    await this.batches.return();
+    return { value: undefined, done: true };
+  }
+
+  async throw(error?: unknown): Promise<IteratorResult<Heap | IncompleteHeap, undefined>> {
+    this.heaps = [];
+    await this.batches.throw(error);
+    return { value: undefined, done: true };
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.return();
+  }
+}
+
 /** Heaps taken from the ring in one call into the addon. */
 const BATCH = 64;
 const NO_HEAPS: Array<Heap | IncompleteHeap> = [];
@@ -301,6 +358,20 @@ export class Stream extends ReadableBase {
   async *batches(): AsyncGenerator<Array<Heap | IncompleteHeap>, void, undefined> {
     if (this.batchConsumer) throw new Error('batches() is already consuming this stream');
     this.batchConsumer = true;
+    yield* this.takeBatches();
+  }
+
+  /**
+   * `for await (const heap of stream)`: the heaps one at a time, taken from
+   * the ring a batch at a time as in `batches()`, without passing through the
+   * Readable's buffer. Leaving the loop early destroys the stream; an error
+   * the stream is destroyed with is thrown, as Node's own iterator does.
+   */
+  override [Symbol.asyncIterator](): NodeJS.AsyncIterator<Heap | IncompleteHeap> {
+    return new HeapIterator(this.batches());
+  }
+
+  private async *takeBatches(): AsyncGenerator<Array<Heap | IncompleteHeap>, void, undefined> {
     let ended = false;
     try {
       // Heaps the Readable took before stay first.
@@ -308,11 +379,7 @@ export class Stream extends ReadableBase {
       for (let h = this.read() as Heap | IncompleteHeap | null; h !== null; h = this.read() as Heap | IncompleteHeap | null) buffered.push(h);
       if (buffered.length > 0) yield buffered;
       for (;;) {
-        if (this.destroyed) {
-          const error = this.errored;
-          if (error !== null) throw error;
-          return;
-        }
+        if (this.destroyed) throw this.errored ?? prematureClose();
         if (this.finished) {
           ended = true;
           return;
