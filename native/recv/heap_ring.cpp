@@ -32,8 +32,9 @@ bool HeapRing::push(FrozenHeap &&heap, const std::function<void()> &on_block)
         }
         if (stopped_)
             return false;
+        waiting_bytes_ += heap.payload.size();
         heaps_.push_back(std::move(heap));
-        if (heaps_.size() >= wake_batch_)
+        if (heaps_.size() >= wake_batch_ || waiting_bytes_ >= WAKE_BYTES)
             wake = take_waiter_locked();
     }
     if (wake)
@@ -61,6 +62,7 @@ void HeapRing::pop_batch(std::vector<FrozenHeap> &out, std::size_t max, bool &en
     std::size_t n = 0;
     while (n < max && !heaps_.empty())
     {
+        waiting_bytes_ -= heaps_.front().payload.size();
         out.push_back(std::move(heaps_.front()));
         heaps_.pop_front();
         n++;

@@ -19,13 +19,15 @@ namespace spead::recv {
 class HeapRing
 {
 public:
-    // A waiting consumer is woken once `wake_batch` heaps wait, when the
-    // producer flushes (the end of its batch of packets), blocks, or stops:
-    // one wake-up per batch of heaps rather than per heap.
+    // A waiting consumer is woken once `wake_batch` heaps or WAKE_BYTES of
+    // payload wait, when the producer flushes (the end of its batch of
+    // packets), blocks, or stops: one wake-up per batch of small heaps rather
+    // than per heap, while large payloads go out (and come back) at once.
     explicit HeapRing(std::size_t capacity)
         : capacity_(capacity), wake_batch_(std::max<std::size_t>(1, std::min<std::size_t>(capacity / 4, 32)))
     {
     }
+    static constexpr std::size_t WAKE_BYTES = 256 * 1024;
 
     // Blocks while full, calling on_block first (with the ring locked: it may
     // only take locks that are never held while taking the ring's). Returns
@@ -63,6 +65,7 @@ private:
     mutable std::mutex mutex_;
     std::condition_variable not_full_;
     std::deque<FrozenHeap> heaps_;
+    std::size_t waiting_bytes_ = 0; // payload bytes of heaps_
     std::size_t handed_out_ = 0;
     bool stopped_ = false;
     std::function<void()> waiter_;
