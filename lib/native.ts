@@ -40,8 +40,8 @@ export interface NativeAddon {
   ) => NativeRecvStream;
   /** A Buffer over heap `index`'s payload (the same one while JS holds it); throws once released. */
   heapPayload(batch: NativeHeapBatch, index: number): Buffer;
-  /** Heap `index`'s item table (4 numbers per item), immediates and payload ranges, copied. */
-  heapItems(batch: NativeHeapBatch, index: number): [Float64Array, Buffer, Float64Array | undefined];
+  /** The batch's item table (4 numbers per item), immediates and payload ranges, copied. */
+  heapItems(batch: NativeHeapBatch): [Float64Array, Buffer, Float64Array];
   /** Detaches heap `index`'s payload Buffer, if any, and frees the payload now. Idempotent. */
   releasePayload(batch: NativeHeapBatch, index: number): void;
   /** Where the figures of a batch and of each heap sit in a figures array. */
@@ -193,6 +193,10 @@ export interface NativeHeapBatchLayout {
   heapLength: number;
   receivedLength: number;
   payloadLength: number;
+  itemStart: number;
+  itemCount: number;
+  rangeStart: number;
+  rangeCount: number;
 }
 
 /** feed() and finish(): heaps decoded synchronously. */

@@ -26,6 +26,10 @@ const F_FLAGS = L.flags;
 const F_HEAP_LENGTH = L.heapLength;
 const F_RECEIVED_LENGTH = L.receivedLength;
 const F_PAYLOAD_LENGTH = L.payloadLength;
+const F_ITEM_START = L.itemStart;
+const F_ITEM_COUNT = L.itemCount;
+const F_RANGE_START = L.rangeStart;
+const F_RANGE_COUNT = L.rangeCount;
 const FLAG_COMPLETE = native.heapFlags.complete;
 const FLAG_START = native.heapFlags.startOfStream;
 const FLAG_END = native.heapFlags.endOfStream;
@@ -41,8 +45,21 @@ function immediateValue(bytes: Uint8Array): number | bigint {
   return big;
 }
 
-/** A heap's item table, immediates and payload ranges, fetched on first use. */
-type ItemTable = [Float64Array, Buffer, Float64Array | undefined];
+/**
+ * What the heaps of one native batch share: its handle, and the batch's item
+ * table, immediates and payload ranges, fetched once when a heap first needs
+ * them.
+ */
+class HeapBatch {
+  private table: [Float64Array, Buffer, Float64Array] | undefined = undefined;
+
+  constructor(readonly handle: NativeHeapBatch) {}
+
+  items(): [Float64Array, Buffer, Float64Array] {
+    if (this.table === undefined) this.table = native.heapItems(this.handle);
+    return this.table;
+  }
+}
 
 /**
  * What Heap and IncompleteHeap share. A heap is one entry of its native
@@ -54,12 +71,14 @@ abstract class HeapBase {
   readonly cnt: number;
   /** SPEAD-64-N of the heap's packets, with the receiver's bug-compat flags. */
   readonly flavour: Flavour;
-  private readonly batch: NativeHeapBatch;
+  /** @internal */
+  protected readonly batch: HeapBatch;
   private readonly index: number;
   private readonly flags: number;
   private readonly payloadLength: number;
+  private readonly itemStart: number;
+  private readonly itemCount: number;
   private view: Buffer | undefined = undefined;
-  private table: ItemTable | undefined = undefined;
   private released = false;
   /** Holders (an ItemGroup's values) that keep the payload memory past release(). */
   private retainers = 0;
@@ -67,12 +86,14 @@ abstract class HeapBase {
   private freed = false;
 
   /** @internal `figures[base...]` are the heap's figures. */
-  constructor(batch: NativeHeapBatch, index: number, figures: Float64Array, base: number, flavour: Flavour) {
+  constructor(batch: HeapBatch, index: number, figures: Float64Array, base: number, flavour: Flavour) {
     this.batch = batch;
     this.index = index;
     this.cnt = figures[base + F_CNT];
     this.flags = figures[base + F_FLAGS];
     this.payloadLength = figures[base + F_PAYLOAD_LENGTH];
+    this.itemStart = figures[base + F_ITEM_START];
+    this.itemCount = figures[base + F_ITEM_COUNT];
     this.flavour = flavour;
   }
 
@@ -89,22 +110,16 @@ abstract class HeapBase {
 
   /** Made on first use: a loop that only releases heaps never pays for it. */
   private payloadView(): Buffer {
-    if (this.view === undefined) this.view = this.payloadLength > 0 ? native.heapPayload(this.batch, this.index) : Buffer.alloc(0);
+    if (this.view === undefined) this.view = this.payloadLength > 0 ? native.heapPayload(this.batch.handle, this.index) : Buffer.alloc(0);
     return this.view;
-  }
-
-  /** @internal The item table, immediates and payload ranges. */
-  protected itemTable(): ItemTable {
-    if (this.table === undefined) this.table = native.heapItems(this.batch, this.index);
-    return this.table;
   }
 
   /** @internal Items including descriptors. */
   protected rawItems(includeAddressed: boolean): RawItem[] {
     this.checkLive();
-    const [t, immediates] = this.itemTable();
+    const [t, immediates] = this.batch.items();
     const out: RawItem[] = [];
-    for (let i = 0; i < t.length; i += 4) {
+    for (let i = this.itemStart * 4, end = i + this.itemCount * 4; i < end; i += 4) {
       const immediate = t[i + 1] === 1;
       if (!immediate && !includeAddressed) continue;
       const source = immediate ? immediates : this.payloadView();
@@ -175,7 +190,7 @@ abstract class HeapBase {
   private freePayload(): void {
     this.freed = true;
     // The addon detaches the Buffer it made, if any: every view goes empty.
-    if (this.payloadLength > 0) native.releasePayload(this.batch, this.index);
+    if (this.payloadLength > 0) native.releasePayload(this.batch.handle, this.index);
     this.view = undefined;
   }
 
@@ -191,7 +206,7 @@ abstract class HeapBase {
  */
 export class Heap extends HeapBase implements HeapLike {
   /** @internal */
-  constructor(batch: NativeHeapBatch, index: number, figures: Float64Array, base: number, flavour: Flavour) {
+  constructor(batch: HeapBatch, index: number, figures: Float64Array, base: number, flavour: Flavour) {
     super(batch, index, figures, base, flavour);
   }
 
@@ -227,21 +242,27 @@ export class IncompleteHeap extends HeapBase {
   readonly heapLength: number;
   /** Payload bytes that arrived. */
   readonly receivedLength: number;
+  private readonly rangeStart: number;
+  private readonly rangeCount: number;
   private ranges: ReadonlyArray<readonly [number, number]> | undefined = undefined;
 
   /** @internal */
-  constructor(batch: NativeHeapBatch, index: number, figures: Float64Array, base: number, flavour: Flavour) {
+  constructor(batch: HeapBatch, index: number, figures: Float64Array, base: number, flavour: Flavour) {
     super(batch, index, figures, base, flavour);
     this.heapLength = figures[base + F_HEAP_LENGTH];
     this.receivedLength = figures[base + F_RECEIVED_LENGTH];
+    this.rangeStart = figures[base + F_RANGE_START];
+    this.rangeCount = figures[base + F_RANGE_COUNT];
   }
 
   /** [start, end) byte ranges that arrived (with `incompleteKeepPayloadRanges`). */
   get payloadRanges(): ReadonlyArray<readonly [number, number]> {
     if (this.ranges === undefined) {
       const ranges: Array<[number, number]> = [];
-      const r = this.itemTable()[2];
-      if (r !== undefined) for (let i = 0; i + 1 < r.length; i += 2) ranges.push([r[i], r[i + 1]]);
+      if (this.rangeCount > 0) {
+        const r = this.batch.items()[2];
+        for (let i = this.rangeStart, end = i + this.rangeCount; i + 1 < end; i += 2) ranges.push([r[i], r[i + 1]]);
+      }
       this.ranges = ranges;
     }
     return this.ranges;
@@ -274,15 +295,17 @@ export class HeapWrapper {
   }
 
   /** The heaps `figures` describes, in order (none without a batch). */
-  wrap(figures: Float64Array, batch: NativeHeapBatch | undefined): Array<Heap | IncompleteHeap> {
-    const count = batch === undefined ? 0 : figures[FIGURES_COUNT];
+  wrap(figures: Float64Array, handle: NativeHeapBatch | undefined): Array<Heap | IncompleteHeap> {
+    if (handle === undefined) return [];
+    const batch = new HeapBatch(handle);
+    const count = figures[FIGURES_COUNT];
     const out: Array<Heap | IncompleteHeap> = new Array(count);
     for (let i = 0, base = FIGURES_HEADER; i < count; i++, base += FIGURES_STRIDE) {
       const flavour = this.flavour(figures[base + F_ADDRESS_BITS]);
       out[i] =
         figures[base + F_FLAGS] & FLAG_CONTIGUOUS
-          ? new Heap(batch!, i, figures, base, flavour)
-          : new IncompleteHeap(batch!, i, figures, base, flavour);
+          ? new Heap(batch, i, figures, base, flavour)
+          : new IncompleteHeap(batch, i, figures, base, flavour);
     }
     return out;
   }

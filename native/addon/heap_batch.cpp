@@ -28,10 +28,17 @@ enum Field : std::uint32_t
     HEAP_LENGTH,
     RECEIVED_LENGTH,
     PAYLOAD_LENGTH, // 0 when the heap has no payload to show
+    ITEM_START,     // the heap's first item in the batch's item table
+    ITEM_COUNT,
+    RANGE_START, // the heap's first number in the batch's payload ranges
+    RANGE_COUNT, // numbers, not pairs
     STRIDE
 };
 constexpr const char *header_names[HEADER] = {"count", "ended"};
-constexpr const char *field_names[STRIDE] = {"cnt", "addressBits", "flags", "heapLength", "receivedLength", "payloadLength"};
+constexpr const char *field_names[STRIDE] = {
+    "cnt",           "addressBits", "flags",     "heapLength", "receivedLength",
+    "payloadLength", "itemStart",   "itemCount", "rangeStart", "rangeCount",
+};
 
 // Tells V8 about memory held outside its heap. Never throws: it also runs in
 // finalizers, where the environment may be shutting down.
@@ -114,23 +121,46 @@ public:
         return buf;
     }
 
-    // [items, immediates, ranges] of heap i, copied (they are small).
-    Napi::Value items(Napi::Env env, std::size_t i)
+    // [items, immediates, ranges] of the whole batch, copied (they are small):
+    // 4 numbers per item, immediate offsets rebased onto the one immediates
+    // buffer; each heap's share is given by its figures.
+    Napi::Value items(Napi::Env env) const
     {
-        const recv::FrozenHeap &h = slot(env, i).heap;
-        const std::size_t n = h.items.size() * 4;
-        Napi::Float64Array items = Napi::Float64Array::New(env, n);
-        if (n > 0)
-            std::memcpy(items.Data(), h.items.data(), n * sizeof(double));
+        std::size_t n_items = 0, n_immediates = 0, n_ranges = 0;
+        for (const Slot &s : slots_)
+        {
+            n_items += s.heap.items.size();
+            n_immediates += s.heap.immediates.size();
+            n_ranges += s.heap.payload_ranges.size();
+        }
+        Napi::Float64Array items = Napi::Float64Array::New(env, n_items * 4);
+        Napi::Buffer<std::uint8_t> immediates = Napi::Buffer<std::uint8_t>::New(env, n_immediates);
+        Napi::Float64Array ranges = Napi::Float64Array::New(env, n_ranges);
+        double *it = items.Data();
+        std::uint8_t *imm = immediates.Data();
+        double *rg = ranges.Data();
+        std::size_t imm_at = 0;
+        for (const Slot &s : slots_)
+        {
+            const recv::FrozenHeap &h = s.heap;
+            for (const recv::FrozenHeap::Item &item : h.items)
+            {
+                *it++ = item.id;
+                *it++ = item.immediate;
+                *it++ = item.immediate != 0 ? item.offset + double(imm_at) : item.offset;
+                *it++ = item.length;
+            }
+            if (!h.immediates.empty())
+                std::memcpy(imm + imm_at, h.immediates.data(), h.immediates.size());
+            imm_at += h.immediates.size();
+            if (!h.payload_ranges.empty())
+                std::memcpy(rg, h.payload_ranges.data(), h.payload_ranges.size() * sizeof(double));
+            rg += h.payload_ranges.size();
+        }
         Napi::Array out = Napi::Array::New(env, 3);
         out.Set(0u, items);
-        out.Set(1u, Napi::Buffer<std::uint8_t>::Copy(env, h.immediates.data(), h.immediates.size()));
-        if (!h.payload_ranges.empty())
-        {
-            Napi::Float64Array ranges = Napi::Float64Array::New(env, h.payload_ranges.size());
-            std::memcpy(ranges.Data(), h.payload_ranges.data(), h.payload_ranges.size() * sizeof(double));
-            out.Set(2u, ranges);
-        }
+        out.Set(1u, immediates);
+        out.Set(2u, ranges);
         return out;
     }
 
@@ -237,11 +267,11 @@ Napi::Value heap_payload(const Napi::CallbackInfo &info)
     return HeapBatch::view(env, unwrap(env, info[0]), index_arg(info));
 }
 
-// heapItems(batch, i) → [items, immediates, ranges?]
+// heapItems(batch) → [items, immediates, ranges] of every heap of the batch
 Napi::Value heap_items(const Napi::CallbackInfo &info)
 {
     Napi::Env env = info.Env();
-    return unwrap(env, info[0])->items(env, index_arg(info));
+    return unwrap(env, info[0])->items(env);
 }
 
 // releasePayload(batch, i)
@@ -269,9 +299,16 @@ Napi::Value heap_batch_to_js(Napi::Env env, std::vector<recv::FrozenHeap> &heaps
     const std::size_t n = heaps.size();
     figures[COUNT] = double(n);
     double *f = figures + HEADER;
+    std::size_t item_at = 0, range_at = 0;
     for (std::size_t i = 0; i < n; i++, f += STRIDE)
     {
         const recv::FrozenHeap &h = heaps[i];
+        f[ITEM_START] = double(item_at);
+        f[ITEM_COUNT] = double(h.items.size());
+        f[RANGE_START] = double(range_at);
+        f[RANGE_COUNT] = double(h.payload_ranges.size());
+        item_at += h.items.size();
+        range_at += h.payload_ranges.size();
         f[CNT] = double(h.cnt);
         f[ADDRESS_BITS] = h.address_bits;
         f[FLAGS] = h.flags;
