@@ -12,6 +12,7 @@ import type { InprocQueue } from '../inproc';
 import { native, NativeRecvConfig, NativeRecvStream } from '../native';
 import { RingStreamConfig, RingStreamConfigInit, StreamConfig, StreamConfigInit } from './config';
 import { FIGURES_ENDED, FIGURES_HEADER, FIGURES_STRIDE, Heap, HeapWrapper, IncompleteHeap } from './heap';
+import { HeapIterator, prematureClose } from './heap-iterator';
 import { StreamStats } from './stats';
 import type { UdpXdpReaderOptions, XdpInfo } from '../xdp';
 
@@ -34,63 +35,6 @@ export function nativeConfig(c: StreamConfig, r: RingStreamConfig): NativeRecvCo
     contiguousOnly: r.contiguousOnly,
     incompleteKeepPayloadRanges: r.incompleteKeepPayloadRanges,
   };
-}
-
-/** What Node's stream iterator throws when a stream is destroyed before its end. */
-function prematureClose(): Error {
-  return Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
-}
-
-/**
- * The heaps of a batch iterator one by one. Not an async generator: a heap
- * already taken costs one resolved promise, not a generator's round trips.
- */
-class HeapIterator implements NodeJS.AsyncIterator<Heap | IncompleteHeap> {
-  private heaps: Array<Heap | IncompleteHeap> = [];
-  private next_ = 0;
-  /** A refill under way: next() calls that overlap it wait for it. */
-  private pending: Promise<unknown> | undefined;
-
-  constructor(private readonly batches: AsyncGenerator<Array<Heap | IncompleteHeap>, void, undefined>) {}
-
-  next(): Promise<IteratorResult<Heap | IncompleteHeap, undefined>> {
-    if (this.pending !== undefined) return this.pending.then(() => this.next());
-    if (this.next_ < this.heaps.length) return Promise.resolve({ value: this.heaps[this.next_++], done: false });
-    const refill = this.refill();
-    this.pending = refill;
-    return refill.finally(() => (this.pending = undefined));
-  }
-
-  private async refill(): Promise<IteratorResult<Heap | IncompleteHeap, undefined>> {
-    const r = await this.batches.next();
-    if (r.done === true) {
-      this.heaps = [];
-      return { value: undefined, done: true };
-    }
-    this.heaps = r.value;
-    this.next_ = 1;
-    return { value: r.value[0], done: false };
-  }
-
-  async return(): Promise<IteratorResult<Heap | IncompleteHeap, undefined>> {
-    this.heaps = [];
-    await this.batches.return();
-    return { value: undefined, done: true };
-  }
-
-  async throw(error?: unknown): Promise<IteratorResult<Heap | IncompleteHeap, undefined>> {
-    this.heaps = [];
-    await this.batches.throw(error);
-    return { value: undefined, done: true };
-  }
-
-  [Symbol.asyncIterator](): this {
-    return this;
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.return();
-  }
 }
 
 /** Heaps taken from the ring in one call into the addon. */
