@@ -9,7 +9,7 @@ import * as path from 'path';
 import type { UdpXdpReaderOptions, UdpXdpStreamOptions, XdpInfo } from './xdp';
 
 /** Must equal SPEAD_ABI_VERSION in native/addon/bindings.h. */
-const EXPECTED_ABI_VERSION = 5;
+const EXPECTED_ABI_VERSION = 6;
 
 /** What the addon exports, as TypeScript sees it. */
 export interface NativeAddon {
@@ -46,16 +46,15 @@ export interface NativeAddon {
   ) => NativeRecvStream;
   /** A Buffer over heap `index`'s payload (the same one while JS holds it); throws once released. */
   heapPayload(batch: NativeHeapBatch, index: number): Buffer;
-  /** Heap `index`'s item table (4 numbers per item), immediates and payload ranges, copied. */
-  heapItems(batch: NativeHeapBatch, index: number): [Float64Array, Buffer, Float64Array | undefined];
+  /**
+   * The batch's item table (4 numbers per item), immediates and payload
+   * ranges, copied; then per heap the offset of its payload in the slab (-1:
+   * still native), and the slab: payloads up to 64 KiB copied into JS memory,
+   * their native memory freed. Once per batch.
+   */
+  heapItems(batch: NativeHeapBatch): [Float64Array, Buffer, Float64Array, Float64Array, Buffer];
   /** Detaches heap `index`'s payload Buffer, if any, and frees the payload now. Idempotent. */
   releasePayload(batch: NativeHeapBatch, index: number): void;
-  /**
-   * Every heap's item table and immediates, and small payloads copied into
-   * one slab: [index (4 per heap: table start, end, immediates start, slab
-   * offset or -1), tables, immediates, slab]. Once per batch.
-   */
-  heapBatchContents(batch: NativeHeapBatch): [Float64Array, Float64Array, Buffer, Buffer];
   /** Where the figures of a batch and of each heap sit in a figures array. */
   heapBatchLayout: NativeHeapBatchLayout;
   heapFlags: NativeHeapFlags;
@@ -206,6 +205,10 @@ export interface NativeHeapBatchLayout {
   heapLength: number;
   receivedLength: number;
   payloadLength: number;
+  itemStart: number;
+  itemCount: number;
+  rangeStart: number;
+  rangeCount: number;
 }
 
 /** feed() and finish(): heaps decoded synchronously. */

@@ -1,6 +1,19 @@
 import { expect } from 'chai';
+import * as v8 from 'v8';
+import * as vm from 'vm';
 import { MemoryPool, recv, send } from '../lib/index';
 import { collect, patternHeap } from './helpers/heaps';
+
+v8.setFlagsFromString('--expose-gc');
+const gc = vm.runInNewContext('gc') as () => void;
+
+/** Collects garbage and lets the finalizers (which N-API defers) run. */
+async function collectGarbage(): Promise<void> {
+  for (let i = 0; i < 4; i++) {
+    gc();
+    await new Promise((r) => setImmediate(r));
+  }
+}
 
 async function encoded(sizes: number[]): Promise<Buffer> {
   const b = new send.BytesStream();
@@ -129,5 +142,100 @@ describe('recv.Stream.batches()', () => {
       caught = e;
     }
     expect((caught as Error).message).to.equal('gone');
+  });
+});
+
+describe('received heaps: memory', () => {
+  it('gives the memory of heaps dropped without release() back once they are collected', async () => {
+    const pool = new MemoryPool(100, 8192, 16, 8);
+    const rx = new recv.Stream({ memoryAllocator: pool });
+    rx.addBufferReader(await encoded([3000, 3000, 3000, 3000]));
+    let heaps: recv.Heap[] | undefined = await collect(rx);
+    expect(heaps[1].payload.length).to.equal(3000); // one of them with a Buffer made
+    expect(pool.stats().lent).to.equal(4);
+    heaps = undefined;
+    await collectGarbage();
+    expect(pool.stats().lent).to.equal(0);
+  });
+
+  // Payloads above 64 KiB stay native (smaller ones cross as copies once items are read).
+  it('keeps a payload Buffer readable after its heap is collected, and frees it when the Buffer goes', async () => {
+    const pool = new MemoryPool(100, 1 << 17, 16, 8);
+    const rx = new recv.Stream({ memoryAllocator: pool });
+    rx.addBufferReader(await encoded([70000, 70000]));
+    let heaps: recv.Heap[] | undefined = await collect(rx);
+    let kept: Buffer | undefined = heaps[0].getItems()[0].value as Buffer;
+    heaps = undefined;
+    await collectGarbage();
+    expect(pool.stats().lent).to.equal(1); // only the heap whose payload is still seen
+    expect(Buffer.from(kept).equals(Buffer.from(patternHeap(70000, 1).data))).to.equal(true);
+    kept = undefined;
+    await collectGarbage();
+    expect(pool.stats().lent).to.equal(0);
+  });
+
+  it('releases heaps of one batch independently: the others still read their own bytes', async () => {
+    const rx = new recv.Stream({}, { heaps: 8 });
+    rx.addBufferReader(await encoded([70000, 70000, 70000]));
+    for await (const heaps of rx.batches()) {
+      const views = heaps.map((h) => (h as recv.Heap).getItems()[0].value);
+      heaps[0].release();
+      expect(views[0].length).to.equal(0);
+      for (let i = 1; i < heaps.length; i++) {
+        expect(Buffer.from(views[i]).equals(Buffer.from(patternHeap(70000, heaps[i].cnt).data))).to.equal(true);
+        heaps[i].release();
+        expect(views[i].length).to.equal(0);
+      }
+    }
+  });
+
+  it('hands out one Buffer per payload: payload, item values and payloadForRetainer share it', async () => {
+    const rx = new recv.Stream();
+    rx.addBufferReader(await encoded([1000]));
+    const [heap] = await collect(rx);
+    expect(heap.payload).to.equal(heap.payload);
+    expect(heap.payloadForRetainer).to.equal(heap.payload);
+    expect(heap.getItems()[0].value.buffer).to.equal(heap.payload.buffer);
+    heap.release();
+  });
+});
+
+describe('for await over a recv.Stream', () => {
+  it('throws "Premature close" when the stream is destroyed elsewhere, as Node\'s iterator does', async () => {
+    const { InprocQueue } = await import('../lib/index');
+    const rx = new recv.Stream();
+    rx.addInprocReader(new InprocQueue());
+    setTimeout(() => rx.destroy(), 20);
+    let caught: unknown;
+    try {
+      for await (const h of rx) h.release();
+    } catch (e) {
+      caught = e;
+    }
+    expect((caught as { code?: string }).code).to.equal('ERR_STREAM_PREMATURE_CLOSE');
+  });
+
+  it('emits end and close after the last heap, and a break destroys the stream', async () => {
+    const rx = new recv.Stream();
+    rx.addBufferReader(await encoded([10, 10, 10]));
+    const events: string[] = [];
+    rx.on('end', () => events.push('end'));
+    rx.on('close', () => events.push('close'));
+    const cnts: number[] = [];
+    for await (const h of rx) {
+      cnts.push(h.cnt);
+      h.release();
+    }
+    await new Promise((r) => setImmediate(r));
+    expect(cnts).to.deep.equal([1, 2, 3]);
+    expect(events).to.deep.equal(['end', 'close']);
+
+    const rx2 = new recv.Stream();
+    rx2.addBufferReader(await encoded([10, 10, 10]));
+    for await (const h of rx2) {
+      h.release();
+      break;
+    }
+    expect(rx2.destroyed).to.equal(true);
   });
 });

@@ -150,6 +150,10 @@ describe('scope over a plain WebSocket', function () {
       const items = new ItemGroup();
       const mine: number[][] = [];
       for await (const heap of stream) {
+        if (!(heap instanceof recv.Heap)) {
+          heap.release();
+          continue;
+        }
         const changed = items.update(heap);
         s.observe(heap, items, changed);
         if (changed.has('x')) mine.push(Array.from(items.get('x').value as Int16Array));

@@ -26,6 +26,10 @@ const F_FLAGS = L.flags;
 const F_HEAP_LENGTH = L.heapLength;
 const F_RECEIVED_LENGTH = L.receivedLength;
 const F_PAYLOAD_LENGTH = L.payloadLength;
+const F_ITEM_START = L.itemStart;
+const F_ITEM_COUNT = L.itemCount;
+const F_RANGE_START = L.rangeStart;
+const F_RANGE_COUNT = L.rangeCount;
 const FLAG_COMPLETE = native.heapFlags.complete;
 const FLAG_START = native.heapFlags.startOfStream;
 const FLAG_END = native.heapFlags.endOfStream;
@@ -41,35 +45,31 @@ function immediateValue(bytes: Uint8Array): number | bigint {
   return big;
 }
 
-/** A heap's item table, immediates and payload ranges, fetched on first use. */
-type ItemTable = [Float64Array, Buffer, Float64Array | undefined];
-
 /**
- * What the heaps of one native batch share: its handle, and, once any of
- * them reads its items, every heap's item table, immediates and (for small
- * heaps) payload, fetched in one call for the whole batch.
- * @internal
+ * What the heaps of one native batch share: its handle, and the batch's item
+ * table, immediates and payload ranges, fetched once when a heap first needs
+ * them.
  */
-export class HeapBatchView {
-  private contents: [Float64Array, Float64Array, Buffer, Buffer] | undefined = undefined;
+class HeapBatch {
+  private table: [Float64Array, Buffer, Float64Array, Float64Array, Buffer] | undefined = undefined;
 
   constructor(readonly handle: NativeHeapBatch) {}
 
-  private get all(): [Float64Array, Float64Array, Buffer, Buffer] {
-    return (this.contents ??= native.heapBatchContents(this.handle));
+  /**
+   * The batch's item table, immediates and payload ranges; fetching them
+   * also copies the payloads of heaps up to 64 KiB into one slab of JS
+   * memory (their native memory goes back at once).
+   */
+  items(): [Float64Array, Buffer, Float64Array, Float64Array, Buffer] {
+    if (this.table === undefined) this.table = native.heapItems(this.handle);
+    return this.table;
   }
 
-  /** Heap i's item table and immediates. */
-  items(i: number): [Float64Array, Buffer] {
-    const [index, tables, immediates] = this.all;
-    return [tables.subarray(index[4 * i], index[4 * i + 1]), immediates.subarray(index[4 * i + 2])];
-  }
-
-  /** Heap i's payload when it was copied into the batch's slab (JS memory), else undefined. */
+  /** Heap i's payload when it was copied into the batch's slab, else undefined. */
   slabPayload(i: number, length: number): Buffer | undefined {
-    if (this.contents === undefined) return undefined;
-    const offset = this.contents[0][4 * i + 3];
-    return offset < 0 ? undefined : this.contents[3].subarray(offset, offset + length);
+    if (this.table === undefined) return undefined;
+    const offset = this.table[3][i];
+    return offset < 0 ? undefined : this.table[4].subarray(offset, offset + length);
   }
 }
 
@@ -83,12 +83,14 @@ abstract class HeapBase {
   readonly cnt: number;
   /** SPEAD-64-N of the heap's packets, with the receiver's bug-compat flags. */
   readonly flavour: Flavour;
-  private readonly batchView: HeapBatchView;
+  /** @internal */
+  protected readonly batch: HeapBatch;
   private readonly index: number;
   private readonly flags: number;
   private readonly payloadLength: number;
+  private readonly itemStart: number;
+  private readonly itemCount: number;
   private view: Buffer | undefined = undefined;
-  private table: ItemTable | undefined = undefined;
   private released = false;
   /** Holders (an ItemGroup's values) that keep the payload memory past release(). */
   private retainers = 0;
@@ -98,12 +100,14 @@ abstract class HeapBase {
   private swapped: Array<[number, number, number]> | null = null;
 
   /** @internal `figures[base...]` are the heap's figures. */
-  constructor(batch: HeapBatchView, index: number, figures: Float64Array, base: number, flavour: Flavour) {
-    this.batchView = batch;
+  constructor(batch: HeapBatch, index: number, figures: Float64Array, base: number, flavour: Flavour) {
+    this.batch = batch;
     this.index = index;
     this.cnt = figures[base + F_CNT];
     this.flags = figures[base + F_FLAGS];
     this.payloadLength = figures[base + F_PAYLOAD_LENGTH];
+    this.itemStart = figures[base + F_ITEM_START];
+    this.itemCount = figures[base + F_ITEM_COUNT];
     this.flavour = flavour;
   }
 
@@ -113,9 +117,10 @@ abstract class HeapBase {
   }
 
   /**
-   * The heap's payload bytes (a view of native memory; empty once released).
-   * Values an ItemGroup read in the other byte order have been swapped in
-   * place here; `getItems()` always gives wire order.
+   * The heap's payload bytes: a view of native memory, emptied by release();
+   * a heap of up to 64 KiB whose items were read holds a copy in JS memory
+   * instead. Values an ItemGroup read in the other byte order have been
+   * swapped in place here; `getItems()` always gives wire order.
    */
   get payload(): Buffer {
     this.checkLive();
@@ -128,25 +133,17 @@ abstract class HeapBase {
       this.view =
         this.payloadLength <= 0
           ? Buffer.alloc(0)
-          : (this.batchView.slabPayload(this.index, this.payloadLength) ?? native.heapPayload(this.batchView.handle, this.index));
+          : (this.batch.slabPayload(this.index, this.payloadLength) ?? native.heapPayload(this.batch.handle, this.index));
     }
     return this.view;
-  }
-
-  /** @internal The item table, immediates and payload ranges. */
-  protected itemTable(): ItemTable {
-    if (this.table === undefined) this.table = native.heapItems(this.batchView.handle, this.index);
-    return this.table;
   }
 
   /** @internal Items including descriptors. */
   protected rawItems(includeAddressed: boolean): RawItem[] {
     this.checkLive();
-    // A complete heap's items come with its batch's; an incomplete one's
-    // (rare) on their own, with its payload ranges.
-    const [t, immediates] = this instanceof Heap ? this.batchView.items(this.index) : this.itemTable();
+    const [t, immediates] = this.batch.items();
     const out: RawItem[] = [];
-    for (let i = 0; i < t.length; i += 4) {
+    for (let i = this.itemStart * 4, end = i + this.itemCount * 4; i < end; i += 4) {
       const immediate = t[i + 1] === 1;
       if (!immediate && !includeAddressed) continue;
       const source = immediate ? immediates : this.payloadView();
@@ -176,6 +173,7 @@ abstract class HeapBase {
   private wireOrder(view: Buffer, start: number): Buffer {
     const end = start + view.length;
     let copy: Buffer | null = null;
+    const payload = this.payloadView();
     for (const [rs, re, width] of this.swapped!) {
       const a = Math.max(rs, start);
       const b = Math.min(re, end);
@@ -185,9 +183,9 @@ abstract class HeapBase {
       const first = rs + Math.ceil((a - rs) / width) * width;
       const last = rs + Math.floor((b - rs) / width) * width;
       if (last > first) native.swapCopy(copy.subarray(first - start, last - start), copy.subarray(first - start, last - start), width);
-      const payload = this.payloadView();
-      for (let o = a; o < Math.min(first, b); o++) copy[o - start] = payload[o - ((o - rs) % width) + width - 1 - ((o - rs) % width)];
-      for (let o = Math.max(last, a); o < b; o++) copy[o - start] = payload[o - ((o - rs) % width) + width - 1 - ((o - rs) % width)];
+      const wire = (o: number): number => payload[o - ((o - rs) % width) + width - 1 - ((o - rs) % width)];
+      for (let o = a; o < Math.min(first, b); o++) copy[o - start] = wire(o);
+      for (let o = Math.max(last, a); o < b; o++) copy[o - start] = wire(o);
     }
     return copy ?? view;
   }
@@ -254,8 +252,8 @@ abstract class HeapBase {
     this.freed = true;
     // The addon detaches the Buffer it made, if any: every view goes empty.
     // A payload in the batch's slab is JS memory: its native memory went back when it was copied.
-    if (this.payloadLength > 0 && this.batchView.slabPayload(this.index, this.payloadLength) === undefined) {
-      native.releasePayload(this.batchView.handle, this.index);
+    if (this.payloadLength > 0 && this.batch.slabPayload(this.index, this.payloadLength) === undefined) {
+      native.releasePayload(this.batch.handle, this.index);
     }
     this.view = undefined;
   }
@@ -272,7 +270,7 @@ abstract class HeapBase {
  */
 export class Heap extends HeapBase implements HeapLike {
   /** @internal */
-  constructor(batch: HeapBatchView, index: number, figures: Float64Array, base: number, flavour: Flavour) {
+  constructor(batch: HeapBatch, index: number, figures: Float64Array, base: number, flavour: Flavour) {
     super(batch, index, figures, base, flavour);
   }
 
@@ -308,21 +306,27 @@ export class IncompleteHeap extends HeapBase {
   readonly heapLength: number;
   /** Payload bytes that arrived. */
   readonly receivedLength: number;
+  private readonly rangeStart: number;
+  private readonly rangeCount: number;
   private ranges: ReadonlyArray<readonly [number, number]> | undefined = undefined;
 
   /** @internal */
-  constructor(batch: HeapBatchView, index: number, figures: Float64Array, base: number, flavour: Flavour) {
+  constructor(batch: HeapBatch, index: number, figures: Float64Array, base: number, flavour: Flavour) {
     super(batch, index, figures, base, flavour);
     this.heapLength = figures[base + F_HEAP_LENGTH];
     this.receivedLength = figures[base + F_RECEIVED_LENGTH];
+    this.rangeStart = figures[base + F_RANGE_START];
+    this.rangeCount = figures[base + F_RANGE_COUNT];
   }
 
   /** [start, end) byte ranges that arrived (with `incompleteKeepPayloadRanges`). */
   get payloadRanges(): ReadonlyArray<readonly [number, number]> {
     if (this.ranges === undefined) {
       const ranges: Array<[number, number]> = [];
-      const r = this.itemTable()[2];
-      if (r !== undefined) for (let i = 0; i + 1 < r.length; i += 2) ranges.push([r[i], r[i + 1]]);
+      if (this.rangeCount > 0) {
+        const r = this.batch.items()[2];
+        for (let i = this.rangeStart, end = i + this.rangeCount; i + 1 < end; i += 2) ranges.push([r[i], r[i + 1]]);
+      }
       this.ranges = ranges;
     }
     return this.ranges;
@@ -355,16 +359,17 @@ export class HeapWrapper {
   }
 
   /** The heaps `figures` describes, in order (none without a batch). */
-  wrap(figures: Float64Array, batch: NativeHeapBatch | undefined): Array<Heap | IncompleteHeap> {
-    const count = batch === undefined ? 0 : figures[FIGURES_COUNT];
+  wrap(figures: Float64Array, handle: NativeHeapBatch | undefined): Array<Heap | IncompleteHeap> {
+    if (handle === undefined) return [];
+    const batch = new HeapBatch(handle);
+    const count = figures[FIGURES_COUNT];
     const out: Array<Heap | IncompleteHeap> = new Array(count);
-    const view = count > 0 ? new HeapBatchView(batch!) : undefined;
     for (let i = 0, base = FIGURES_HEADER; i < count; i++, base += FIGURES_STRIDE) {
       const flavour = this.flavour(figures[base + F_ADDRESS_BITS]);
       out[i] =
         figures[base + F_FLAGS] & FLAG_CONTIGUOUS
-          ? new Heap(view!, i, figures, base, flavour)
-          : new IncompleteHeap(view!, i, figures, base, flavour);
+          ? new Heap(batch, i, figures, base, flavour)
+          : new IncompleteHeap(batch, i, figures, base, flavour);
     }
     return out;
   }

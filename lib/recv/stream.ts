@@ -12,6 +12,7 @@ import type { InprocQueue } from '../inproc';
 import { native, NativeRecvConfig, NativeRecvStream } from '../native';
 import { RingStreamConfig, RingStreamConfigInit, StreamConfig, StreamConfigInit } from './config';
 import { FIGURES_ENDED, FIGURES_HEADER, FIGURES_STRIDE, Heap, HeapWrapper, IncompleteHeap } from './heap';
+import { HeapIterator, prematureClose } from './heap-iterator';
 import { StreamStats } from './stats';
 import type { UdpXdpReaderOptions, XdpInfo } from '../xdp';
 
@@ -301,6 +302,20 @@ export class Stream extends ReadableBase {
   async *batches(): AsyncGenerator<Array<Heap | IncompleteHeap>, void, undefined> {
     if (this.batchConsumer) throw new Error('batches() is already consuming this stream');
     this.batchConsumer = true;
+    yield* this.takeBatches();
+  }
+
+  /**
+   * `for await (const heap of stream)`: the heaps one at a time, taken from
+   * the ring a batch at a time as in `batches()`, without passing through the
+   * Readable's buffer. Leaving the loop early destroys the stream; an error
+   * the stream is destroyed with is thrown, as Node's own iterator does.
+   */
+  override [Symbol.asyncIterator](): NodeJS.AsyncIterator<Heap | IncompleteHeap> {
+    return new HeapIterator(this.batches());
+  }
+
+  private async *takeBatches(): AsyncGenerator<Array<Heap | IncompleteHeap>, void, undefined> {
     let ended = false;
     try {
       // Heaps the Readable took before stay first.
@@ -308,11 +323,7 @@ export class Stream extends ReadableBase {
       for (let h = this.read() as Heap | IncompleteHeap | null; h !== null; h = this.read() as Heap | IncompleteHeap | null) buffered.push(h);
       if (buffered.length > 0) yield buffered;
       for (;;) {
-        if (this.destroyed) {
-          const error = this.errored;
-          if (error !== null) throw error;
-          return;
-        }
+        if (this.destroyed) throw this.errored ?? prematureClose();
         if (this.finished) {
           ended = true;
           return;

@@ -6,7 +6,7 @@
 
 // Bumped whenever the JS-facing native interface changes, so that lib/native.ts
 // can tell a stale build from the current one.
-#define SPEAD_ABI_VERSION 5
+#define SPEAD_ABI_VERSION 6
 
 namespace spead::addon {
 

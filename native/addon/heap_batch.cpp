@@ -28,10 +28,17 @@ enum Field : std::uint32_t
     HEAP_LENGTH,
     RECEIVED_LENGTH,
     PAYLOAD_LENGTH, // 0 when the heap has no payload to show
+    ITEM_START,     // the heap's first item in the batch's item table
+    ITEM_COUNT,
+    RANGE_START, // the heap's first number in the batch's payload ranges
+    RANGE_COUNT, // numbers, not pairs
     STRIDE
 };
 constexpr const char *header_names[HEADER] = {"count", "ended"};
-constexpr const char *field_names[STRIDE] = {"cnt", "addressBits", "flags", "heapLength", "receivedLength", "payloadLength"};
+constexpr const char *field_names[STRIDE] = {
+    "cnt",           "addressBits", "flags",     "heapLength", "receivedLength",
+    "payloadLength", "itemStart",   "itemCount", "rangeStart", "rangeCount",
+};
 
 // Tells V8 about memory held outside its heap. Never throws: it also runs in
 // finalizers, where the environment may be shutting down.
@@ -114,82 +121,73 @@ public:
         return buf;
     }
 
-    // [items, immediates, ranges] of heap i, copied (they are small).
-    Napi::Value items(Napi::Env env, std::size_t i)
+    // [items, immediates, ranges] of the whole batch, copied (they are small):
+    // 4 numbers per item, immediate offsets rebased onto the one immediates
+    // buffer; each heap's share is given by its figures.
+    //
+    // It also copies the payloads of small heaps that JS has no view of yet
+    // into one slab Buffer (a memcpy of a few KiB is cheaper than wrapping
+    // native memory in an external Buffer per heap), and gives their native
+    // memory back to its allocator or pool at once: slab offsets, one per
+    // heap (-1: the payload stays native), come fourth and the slab fifth.
+    // Called once per batch (JS caches the result).
+    Napi::Value items(Napi::Env env)
     {
-        const recv::FrozenHeap &h = slot(env, i).heap;
-        const std::size_t n = h.items.size() * 4;
-        Napi::Float64Array items = Napi::Float64Array::New(env, n);
-        if (n > 0)
-            std::memcpy(items.Data(), h.items.data(), n * sizeof(double));
-        Napi::Array out = Napi::Array::New(env, 3);
-        out.Set(0u, items);
-        out.Set(1u, Napi::Buffer<std::uint8_t>::Copy(env, h.immediates.data(), h.immediates.size()));
-        if (!h.payload_ranges.empty())
-        {
-            Napi::Float64Array ranges = Napi::Float64Array::New(env, h.payload_ranges.size());
-            std::memcpy(ranges.Data(), h.payload_ranges.data(), h.payload_ranges.size() * sizeof(double));
-            out.Set(2u, ranges);
-        }
-        return out;
-    }
-
-    // [index, tables, immediates, slab] for the whole batch, so that reading
-    // items costs one crossing per batch rather than two per heap: every
-    // heap's item table in one Float64Array, its immediates in one Buffer,
-    // and the payloads of small heaps that JS has no view of yet copied into
-    // one Buffer (a memcpy of a few KiB is cheaper than wrapping native
-    // memory, and their native memory goes back to its pool at once). index
-    // holds 4 numbers per heap: table start and end (in numbers), immediates
-    // start, and the payload's offset in the slab (-1: it stays native).
-    // Taken once per batch.
-    Napi::Value contents(Napi::Env env)
-    {
-        if (contents_taken_)
-            throw Napi::Error::New(env, "a heap batch's contents are taken once");
-        contents_taken_ = true;
-        const std::size_t n = slots_.size();
-        std::size_t numbers = 0, immediates = 0, slab = 0;
+        std::size_t n_items = 0, n_immediates = 0, n_ranges = 0, n_slab = 0;
         for (const Slot &s : slots_)
         {
-            numbers += s.heap.items.size() * 4;
-            immediates += s.heap.immediates.size();
+            n_items += s.heap.items.size();
+            n_immediates += s.heap.immediates.size();
+            n_ranges += s.heap.payload_ranges.size();
             if (copies_to_slab(s))
-                slab += std::size_t(s.heap.payload_length);
+                n_slab += std::size_t(s.heap.payload_length);
         }
-        Napi::Float64Array index = Napi::Float64Array::New(env, n * 4);
-        Napi::Float64Array tables = Napi::Float64Array::New(env, numbers);
-        Napi::Buffer<std::uint8_t> imm = Napi::Buffer<std::uint8_t>::New(env, immediates);
-        Napi::Buffer<std::uint8_t> payloads = Napi::Buffer<std::uint8_t>::New(env, slab);
-        std::size_t t = 0, m = 0, o = 0;
-        for (std::size_t i = 0; i < n; i++)
+        Napi::Float64Array offsets = Napi::Float64Array::New(env, slots_.size());
+        Napi::Buffer<std::uint8_t> slab = Napi::Buffer<std::uint8_t>::New(env, n_slab);
+        std::size_t slab_at = 0;
+        for (std::size_t i = 0; i < slots_.size(); i++)
         {
             Slot &s = slots_[i];
-            const recv::FrozenHeap &h = s.heap;
-            index[4 * i] = double(t);
-            if (!h.items.empty())
-                std::memcpy(tables.Data() + t, h.items.data(), h.items.size() * 4 * sizeof(double));
-            t += h.items.size() * 4;
-            index[4 * i + 1] = double(t);
-            index[4 * i + 2] = double(m);
-            if (!h.immediates.empty())
-                std::memcpy(imm.Data() + m, h.immediates.data(), h.immediates.size());
-            m += h.immediates.size();
-            if (copies_to_slab(s))
+            if (!copies_to_slab(s))
             {
-                std::memcpy(payloads.Data() + o, h.payload.data(), std::size_t(h.payload_length));
-                index[4 * i + 3] = double(o);
-                o += std::size_t(h.payload_length);
-                free_payload(env, s);
+                offsets[i] = -1;
+                continue;
             }
-            else
-                index[4 * i + 3] = -1;
+            std::memcpy(slab.Data() + slab_at, s.heap.payload.data(), std::size_t(s.heap.payload_length));
+            offsets[i] = double(slab_at);
+            slab_at += std::size_t(s.heap.payload_length);
+            free_payload(env, s);
         }
-        Napi::Array out = Napi::Array::New(env, 4);
-        out.Set(0u, index);
-        out.Set(1u, tables);
-        out.Set(2u, imm);
-        out.Set(3u, payloads);
+        Napi::Float64Array items = Napi::Float64Array::New(env, n_items * 4);
+        Napi::Buffer<std::uint8_t> immediates = Napi::Buffer<std::uint8_t>::New(env, n_immediates);
+        Napi::Float64Array ranges = Napi::Float64Array::New(env, n_ranges);
+        double *it = items.Data();
+        std::uint8_t *imm = immediates.Data();
+        double *rg = ranges.Data();
+        std::size_t imm_at = 0;
+        for (const Slot &s : slots_)
+        {
+            const recv::FrozenHeap &h = s.heap;
+            for (const recv::FrozenHeap::Item &item : h.items)
+            {
+                *it++ = item.id;
+                *it++ = item.immediate;
+                *it++ = item.immediate != 0 ? item.offset + double(imm_at) : item.offset;
+                *it++ = item.length;
+            }
+            if (!h.immediates.empty())
+                std::memcpy(imm + imm_at, h.immediates.data(), h.immediates.size());
+            imm_at += h.immediates.size();
+            if (!h.payload_ranges.empty())
+                std::memcpy(rg, h.payload_ranges.data(), h.payload_ranges.size() * sizeof(double));
+            rg += h.payload_ranges.size();
+        }
+        Napi::Array out = Napi::Array::New(env, 5);
+        out.Set(0u, items);
+        out.Set(1u, immediates);
+        out.Set(2u, ranges);
+        out.Set(3u, offsets);
+        out.Set(4u, slab);
         return out;
     }
 
@@ -273,7 +271,6 @@ private:
 
     std::vector<Slot> slots_;
     bool handle_alive_ = true;
-    bool contents_taken_ = false;
 };
 
 // What the JS batch handle (an External) owns.
@@ -306,18 +303,11 @@ Napi::Value heap_payload(const Napi::CallbackInfo &info)
     return HeapBatch::view(env, unwrap(env, info[0]), index_arg(info));
 }
 
-// heapItems(batch, i) → [items, immediates, ranges?]
+// heapItems(batch) → [items, immediates, ranges] of every heap of the batch
 Napi::Value heap_items(const Napi::CallbackInfo &info)
 {
     Napi::Env env = info.Env();
-    return unwrap(env, info[0])->items(env, index_arg(info));
-}
-
-// heapBatchContents(batch) → [index, tables, immediates, slab]
-Napi::Value heap_batch_contents(const Napi::CallbackInfo &info)
-{
-    Napi::Env env = info.Env();
-    return unwrap(env, info[0])->contents(env);
+    return unwrap(env, info[0])->items(env);
 }
 
 // releasePayload(batch, i)
@@ -345,9 +335,16 @@ Napi::Value heap_batch_to_js(Napi::Env env, std::vector<recv::FrozenHeap> &heaps
     const std::size_t n = heaps.size();
     figures[COUNT] = double(n);
     double *f = figures + HEADER;
+    std::size_t item_at = 0, range_at = 0;
     for (std::size_t i = 0; i < n; i++, f += STRIDE)
     {
         const recv::FrozenHeap &h = heaps[i];
+        f[ITEM_START] = double(item_at);
+        f[ITEM_COUNT] = double(h.items.size());
+        f[RANGE_START] = double(range_at);
+        f[RANGE_COUNT] = double(h.payload_ranges.size());
+        item_at += h.items.size();
+        range_at += h.payload_ranges.size();
         f[CNT] = double(h.cnt);
         f[ADDRESS_BITS] = h.address_bits;
         f[FLAGS] = h.flags;
@@ -377,7 +374,6 @@ void init_heap_batch(Napi::Env env, Napi::Object exports)
 {
     exports.Set("heapPayload", Napi::Function::New(env, heap_payload, "heapPayload"));
     exports.Set("heapItems", Napi::Function::New(env, heap_items, "heapItems"));
-    exports.Set("heapBatchContents", Napi::Function::New(env, heap_batch_contents, "heapBatchContents"));
     exports.Set("releasePayload", Napi::Function::New(env, release_payload, "releasePayload"));
     Napi::Object layout = Napi::Object::New(env);
     layout.Set("header", Napi::Number::New(env, HEADER));

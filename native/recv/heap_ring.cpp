@@ -17,16 +17,41 @@ bool HeapRing::push(FrozenHeap &&heap, const std::function<void()> &on_block)
         if (!stopped_ && heaps_.size() + handed_out_ >= capacity_)
         {
             on_block();
+            // The consumer must come for what waits, or nothing frees a slot.
+            if (!heaps_.empty())
+            {
+                std::function<void()> now = take_waiter_locked();
+                if (now)
+                {
+                    lock.unlock();
+                    now();
+                    lock.lock();
+                }
+            }
             not_full_.wait(lock, [this] { return stopped_ || heaps_.size() + handed_out_ < capacity_; });
         }
         if (stopped_)
             return false;
+        waiting_bytes_ += heap.payload.size();
         heaps_.push_back(std::move(heap));
-        wake = take_waiter_locked();
+        if (heaps_.size() >= wake_batch_ || waiting_bytes_ >= WAKE_BYTES)
+            wake = take_waiter_locked();
     }
     if (wake)
         wake();
     return true;
+}
+
+void HeapRing::flush()
+{
+    std::function<void()> wake;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (!heaps_.empty())
+            wake = take_waiter_locked();
+    }
+    if (wake)
+        wake();
 }
 
 void HeapRing::pop_batch(std::vector<FrozenHeap> &out, std::size_t max, bool &ended, std::size_t consumed)
@@ -37,6 +62,7 @@ void HeapRing::pop_batch(std::vector<FrozenHeap> &out, std::size_t max, bool &en
     std::size_t n = 0;
     while (n < max && !heaps_.empty())
     {
+        waiting_bytes_ -= heaps_.front().payload.size();
         out.push_back(std::move(heaps_.front()));
         heaps_.pop_front();
         n++;

@@ -4,6 +4,7 @@
 // back when more arrives.
 #pragma once
 
+#include <algorithm>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -18,12 +19,24 @@ namespace spead::recv {
 class HeapRing
 {
 public:
-    explicit HeapRing(std::size_t capacity) : capacity_(capacity) {}
+    // A waiting consumer is woken once `wake_batch` heaps or WAKE_BYTES of
+    // payload wait, when the producer flushes (the end of its batch of
+    // packets), blocks, or stops: one wake-up per batch of small heaps rather
+    // than per heap, while large payloads go out (and come back) at once.
+    explicit HeapRing(std::size_t capacity)
+        : capacity_(capacity), wake_batch_(std::max<std::size_t>(1, std::min<std::size_t>(capacity / 4, 32)))
+    {
+    }
+    static constexpr std::size_t WAKE_BYTES = 256 * 1024;
 
     // Blocks while full, calling on_block first (with the ring locked: it may
     // only take locks that are never held while taking the ring's). Returns
     // false (and drops the heap) once the producer side is stopped.
     bool push(FrozenHeap &&heap, const std::function<void()> &on_block);
+
+    // The producer has no more heaps for now: wakes a waiting consumer if any
+    // heap waits.
+    void flush();
 
     // First acknowledges `consumed` heaps handed out earlier (they stop
     // occupying slots), then moves up to `max` heaps into out. Heaps handed out
@@ -48,9 +61,11 @@ private:
     std::function<void()> take_waiter_locked();
 
     const std::size_t capacity_;
+    const std::size_t wake_batch_;
     mutable std::mutex mutex_;
     std::condition_variable not_full_;
     std::deque<FrozenHeap> heaps_;
+    std::size_t waiting_bytes_ = 0; // payload bytes of heaps_
     std::size_t handed_out_ = 0;
     bool stopped_ = false;
     std::function<void()> waiter_;

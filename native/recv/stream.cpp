@@ -254,6 +254,7 @@ bool Stream::add_packets(const ReceivedPacket *packets, std::size_t n, bool exac
         publish_locked();
         stopped_now = stopped_;
     }
+    ring_.flush();
     if (stopped_now)
     {
         // Readers are stopped from another task: this one may be a reader's handler.
