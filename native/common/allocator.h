@@ -71,11 +71,29 @@ public:
     virtual Allocation allocate(std::size_t size) = 0;
 };
 
-// The default: plain heap memory.
+// The default: plain heap memory. Large blocks freed are kept for reuse
+// (a few, bounded in bytes): a fresh block of a MiB or more from malloc is
+// new pages that fault in one by one as the heap is written, which costs
+// about as much as receiving it. Pools (MemoryPool) remain the way to size
+// this exactly; this makes a stream without one not pay it on every heap.
 class MemoryAllocator : public Allocator
 {
 public:
     Allocation allocate(std::size_t size) override;
+
+    // The allocator streams use when given none: one per process, so that
+    // its kept blocks serve stream after stream.
+    static std::shared_ptr<MemoryAllocator> shared_default();
+
+    // Blocks at least this big are kept; at most this many, and this many bytes.
+    static constexpr std::size_t KEEP_MIN_SIZE = 64 * 1024;
+    static constexpr std::size_t KEEP_MAX_BLOCKS = 16;
+    static constexpr std::size_t KEEP_MAX_BYTES = 64 * 1024 * 1024;
+
+private:
+    struct Kept;
+    std::shared_ptr<Kept> kept_ = make_kept();
+    static std::shared_ptr<Kept> make_kept();
 };
 
 // Memory straight from mmap: page-aligned, optionally pre-faulted

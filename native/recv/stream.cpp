@@ -32,7 +32,7 @@ const std::vector<std::string> &Stream::stat_names()
 
 Stream::Stream(StreamConfig config, std::shared_ptr<ThreadPool> pool, std::shared_ptr<Allocator> allocator)
     : config_((config.validate(), config)), pool_(std::move(pool)),
-      allocator_(allocator ? std::move(allocator) : std::make_shared<MemoryAllocator>()), ring_(config.ring_heaps),
+      allocator_(allocator ? std::move(allocator) : MemoryAllocator::shared_default()), ring_(config.ring_heaps),
       slots_(config.max_heaps * config.substreams), heads_(config.substreams, 0), stats_(STAT_COUNT, 0), pending_(STAT_COUNT, 0),
       started_(!config.explicit_start)
 {
