@@ -28,6 +28,13 @@ function runSnippet(code: string): Promise<{ code: number; stdout: string; stder
 }
 
 describe('README snippets run', () => {
+  it('Heaps a batch at a time: 100 heaps through stream.batches()', async () => {
+    const [code] = snippets('Heaps a batch at a time');
+    const r = await runSnippet(code);
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout.trim()).to.equal('100');
+  });
+
   it('Item values: a >u4 ramp sent and received in memory, valid after release()', async () => {
     const [code] = snippets('Item values');
     const r = await runSnippet(code);
