@@ -249,6 +249,8 @@ export interface NativeRecvStream {
   stop(): void;
   /** Fills `figures` (count, ended, each heap's figures); the batch when it has heaps. */
   popBatch(max: number, consumed: number, figures: Float64Array): NativeHeapBatch | undefined;
+  /** Heaps handed out that have reached the user: they free their ring slots now. */
+  acknowledge(count: number): void;
   arm(): boolean;
   stats(): Float64Array;
   takeWarnings(): string[];

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import * as v8 from 'v8';
 import * as vm from 'vm';
 import { MemoryPool, recv, send } from '../lib/index';
+import { HeapIterator } from '../lib/recv/heap-iterator';
 import { collect, patternHeap } from './helpers/heaps';
 
 v8.setFlagsFromString('--expose-gc');
@@ -237,5 +238,33 @@ describe('for await over a recv.Stream', () => {
       break;
     }
     expect(rx2.destroyed).to.equal(true);
+  });
+});
+
+describe('ring slots of heaps the loop has taken', () => {
+  it('the heap iterator reports the heaps it has handed out halfway through each batch of 4 or more', async () => {
+    const batches = [[1, 2, 3, 4, 5, 6, 7, 8], [9, 10, 11], [12, 13, 14, 15]];
+    const fake = (async function* () {
+      for (const b of batches) yield b.map((cnt) => ({ cnt }) as unknown as recv.Heap);
+    })();
+    const reports: Array<[number, number]> = [];
+    let taken = 0;
+    const it = new HeapIterator(fake, (n) => reports.push([taken, n]));
+    for (let r = await it.next(); r.done !== true; r = await it.next()) taken++;
+    expect(taken).to.equal(15);
+    // Before handing out the 5th of 8: 4 delivered; none for a batch of 3; 2 of 4 before the 3rd.
+    expect(reports).to.deep.equal([[4, 4], [13, 2]]);
+  });
+
+  it('for await over a small ring still delivers every heap in order with the early acknowledgements', async () => {
+    const rx = new recv.Stream({}, { heaps: 4 });
+    rx.addBufferReader(await encoded(new Array(200).fill(500)));
+    const cnts: number[] = [];
+    for await (const heap of rx) {
+      cnts.push(heap.cnt);
+      heap.release();
+    }
+    expect(cnts).to.deep.equal(Array.from({ length: 200 }, (_, i) => i + 1));
+    expect(rx.stats.get('heaps')).to.equal(200);
   });
 });

@@ -20,11 +20,27 @@ export class HeapIterator implements NodeJS.AsyncIterator<Heap | IncompleteHeap>
   /** A refill under way: next() calls that overlap it wait for it. */
   private pending: Promise<unknown> | undefined;
 
-  constructor(private readonly batches: AsyncGenerator<Array<Heap | IncompleteHeap>, void, undefined>) {}
+  /** Heaps of the current batch reported to `onDelivered`. */
+  private reported = 0;
+
+  /**
+   * `onDelivered(n)` is told when n more heaps of a batch have been handed to
+   * the loop (once, halfway through a batch of 4 or more).
+   */
+  constructor(
+    private readonly batches: AsyncGenerator<Array<Heap | IncompleteHeap>, void, undefined>,
+    private readonly onDelivered: (n: number) => void = () => undefined,
+  ) {}
 
   next(): Promise<IteratorResult<Heap | IncompleteHeap, undefined>> {
     if (this.pending !== undefined) return this.pending.then(() => this.next());
-    if (this.position < this.heaps.length) return Promise.resolve({ value: this.heaps[this.position++], done: false });
+    if (this.position < this.heaps.length) {
+      if (this.reported === 0 && this.heaps.length >= 4 && 2 * this.position >= this.heaps.length) {
+        this.reported = this.position;
+        this.onDelivered(this.position);
+      }
+      return Promise.resolve({ value: this.heaps[this.position++], done: false });
+    }
     const refill = this.refill();
     this.pending = refill;
     return refill.finally(() => (this.pending = undefined));
@@ -38,6 +54,7 @@ export class HeapIterator implements NodeJS.AsyncIterator<Heap | IncompleteHeap>
     }
     this.heaps = r.value;
     this.position = 1;
+    this.reported = 0;
     return { value: r.value[0], done: false };
   }
 

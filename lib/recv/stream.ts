@@ -312,7 +312,19 @@ export class Stream extends ReadableBase {
    * the stream is destroyed with is thrown, as Node's own iterator does.
    */
   override [Symbol.asyncIterator](): NodeJS.AsyncIterator<Heap | IncompleteHeap> {
-    return new HeapIterator(this.batches());
+    return new HeapIterator(this.batches(), (n) => this.delivered(n));
+  }
+
+  /**
+   * `n` more heaps of the current batch have reached the user's loop: as in
+   * spead2, a heap the consumer has taken no longer occupies the ring, so
+   * the worker can refill the ring while the loop works through the rest.
+   */
+  private delivered(n: number): void {
+    const k = Math.min(n, this.handedOut);
+    if (k <= 0 || this.finished) return;
+    this.handedOut -= k;
+    this.handle.acknowledge(k);
   }
 
   private async *takeBatches(): AsyncGenerator<Array<Heap | IncompleteHeap>, void, undefined> {

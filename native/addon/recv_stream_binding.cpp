@@ -250,6 +250,21 @@ public:
         return info.Env().Undefined();
     }
 
+    // acknowledge(n): n heaps handed out by popBatch have reached the user's
+    // loop, so they stop occupying ring slots before the next popBatch.
+    Napi::Value acknowledge(const Napi::CallbackInfo &info)
+    {
+        Napi::Env env = info.Env();
+        const double n = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : 0;
+        if (n >= 1)
+        {
+            std::vector<recv::FrozenHeap> none;
+            bool ended = false;
+            stream_->ring().pop_batch(none, 0, ended, std::size_t(n));
+        }
+        return env.Undefined();
+    }
+
     // popBatch(max, consumed, figures) → batch handle or undefined: acknowledges
     // `consumed` heaps taken before, then takes every ready heap up to max,
     // without waiting. The count, `ended` and each heap's figures go into
@@ -400,6 +415,7 @@ void init_recv_stream(Napi::Env env, Napi::Object exports, Module &module)
                                              W::InstanceMethod("finish", &W::finish),
                                              W::InstanceMethod("stop", &W::stop),
                                              W::InstanceMethod("popBatch", &W::pop_batch),
+                                             W::InstanceMethod("acknowledge", &W::acknowledge),
                                              W::InstanceMethod("arm", &W::arm),
                                              W::InstanceMethod("stats", &W::stats),
                                              W::InstanceMethod("takeWarnings", &W::take_warnings),
