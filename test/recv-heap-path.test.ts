@@ -1,20 +1,9 @@
 import { expect } from 'chai';
-import * as v8 from 'v8';
-import * as vm from 'vm';
 import { MemoryPool, recv, send } from '../lib/index';
 import { HeapIterator } from '../lib/recv/heap-iterator';
+import { collectGarbage } from './helpers/gc';
 import { collect, patternHeap } from './helpers/heaps';
 
-v8.setFlagsFromString('--expose-gc');
-const gc = vm.runInNewContext('gc') as () => void;
-
-/** Collects garbage and lets the finalizers (which N-API defers) run. */
-async function collectGarbage(): Promise<void> {
-  for (let i = 0; i < 4; i++) {
-    gc();
-    await new Promise((r) => setImmediate(r));
-  }
-}
 
 async function encoded(sizes: number[]): Promise<Buffer> {
   const b = new send.BytesStream();

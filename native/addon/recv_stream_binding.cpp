@@ -15,6 +15,8 @@
 #include "recv/stream.h"
 #include "recv/udp_reader.h"
 
+#include <cstring>
+
 #include <algorithm>
 
 namespace spead::addon {
@@ -71,12 +73,17 @@ public:
             throw Napi::TypeError::New(env, "addBufferReader: expected a Buffer or Uint8Array");
         Napi::TypedArray ta = info[0].As<Napi::TypedArray>();
         const auto *data = static_cast<const std::uint8_t *>(ta.ArrayBuffer().Data()) + ta.ByteOffset();
-        // The reader reads the JS memory in place; the reference keeps it alive
-        // until the stream is closed (which stops the reader first).
-        keep_.push_back(Napi::Persistent(info[0]));
+        // The reader thread reads a copy: JS could transfer the ArrayBuffer
+        // away (postMessage, structuredClone, transfer()) and let it be freed
+        // while the reader is still at it, and N-API cannot pin it. A copy at
+        // memory speed costs a fraction of decoding the same bytes.
         guarded(env, [&] {
-            stream_->add_reader(
-                std::make_unique<recv::BufferReader>(stream_->thread_pool(), *stream_, data, ta.ByteLength()));
+            Allocation copy = MemoryAllocator::shared_default()->allocate(ta.ByteLength());
+            if (ta.ByteLength() > 0)
+                std::memcpy(copy.data(), data, ta.ByteLength());
+            const std::uint8_t *bytes = copy.data();
+            copies_.push_back(std::move(copy));
+            stream_->add_reader(std::make_unique<recv::BufferReader>(stream_->thread_pool(), *stream_, bytes, ta.ByteLength()));
         });
         return env.Undefined();
     }
@@ -388,13 +395,13 @@ private:
             return;
         closed_ = true;
         stream_->stop(); // readers stopped: nothing reads the kept buffers any more
-        keep_.clear();
+        copies_.clear();
         notifier_->close();
     }
 
     std::shared_ptr<recv::Stream> stream_;
     std::shared_ptr<Notifier> notifier_;
-    std::vector<Napi::Reference<Napi::Value>> keep_;
+    std::vector<Allocation> copies_; // what buffer readers read (freed once they are stopped)
     bool closed_ = false;
 };
 

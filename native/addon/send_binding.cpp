@@ -88,6 +88,7 @@ public:
             refs->refs.push_back(Napi::Persistent(d));
         }
         heap->keepalive = refs;
+        refs_ = refs;
         heap_ = heap;
     }
 
@@ -111,11 +112,40 @@ public:
         Module &module = Module::get(env);
         if (!value.IsObject() || !value.As<Napi::Object>().InstanceOf(module.constructors.at("SendHeap").Value()))
             throw Napi::TypeError::New(env, "expected a send.Heap");
-        return Unwrap(value.As<Napi::Object>())->heap_;
+        SendHeapWrap *self = Unwrap(value.As<Napi::Object>());
+        self->check_buffers(env);
+        return self->heap_;
     }
 
 private:
+    // The heap points into its items' JS memory. An ArrayBuffer transferred
+    // away since (postMessage, structuredClone, ArrayBuffer.prototype.transfer)
+    // is detached here and its memory may be freed: refuse to send rather
+    // than read it.
+    void check_buffers(Napi::Env env) const
+    {
+        for (std::size_t i = 0; i < heap_->items.size(); i++)
+        {
+            napi_typedarray_type type;
+            std::size_t length = 0, offset = 0;
+            void *data = nullptr;
+            napi_value ab;
+            const send::SendItem &item = heap_->items[i];
+            if (napi_get_typedarray_info(env, refs_->refs[i].Value(), &type, &length, &data, &ab, &offset) != napi_ok ||
+                (item.length > 0 && (data != item.data || length < item.length)))
+            {
+                Napi::Error err = Napi::Error::New(
+                    env, "item " + std::to_string(item.id) +
+                             " of the heap: its buffer has been detached (transferred away?) since the heap was built; "
+                             "build the heap again from live data");
+                err.Set("code", Napi::String::New(env, "ERR_SPEAD_BUFFER_DETACHED"));
+                throw err;
+            }
+        }
+    }
+
     std::shared_ptr<const send::SendHeap> heap_;
+    std::shared_ptr<JsRefs> refs_;
 };
 
 namespace {
