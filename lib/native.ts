@@ -232,7 +232,7 @@ export interface NativeHeapFlags {
 }
 
 export interface NativeRecvStream {
-  addBufferReader(buf: Uint8Array): void;
+  addBufferReader(buf: Uint8Array, copy: boolean): void;
   addInprocReader(queue: NativeInprocQueue): void;
   addPcapFileReader(path: string, filter: string): void;
   addTcpReader(host: string, port: number, options: { maxSize?: number; bufferSize?: number }): number;

@@ -199,8 +199,8 @@ describe('recv.Stream lifecycle (ported)', () => {
     expect(cnts).to.deep.equal([1]);
   });
 
-  it('keeps the process alive while open, and lets it exit after unref()', async function () {
-    this.timeout(15000);
+  it('keeps the process alive while open, and lets it exit after unref() or stop()', async function () {
+    this.timeout(20000);
     const script = path.join(__dirname, 'fixtures', 'unref-child.js');
     const run = (mode: string): Promise<number | null | 'alive'> =>
       new Promise((resolve) => {
@@ -216,5 +216,7 @@ describe('recv.Stream lifecycle (ported)', () => {
       });
     expect(await run('unref')).to.equal(0);
     expect(await run('ref')).to.equal('alive');
+    expect(await run('stop')).to.equal(0); // stopped and never read: nothing keeps it alive
+    expect(await run('stop-read')).to.equal(7); // stopped while read: it ends, 'end' included
   });
 });

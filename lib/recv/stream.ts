@@ -7,6 +7,7 @@
  */
 import type { Readable as NodeReadable } from 'stream';
 import { isIPv4 } from 'net';
+import { markAsUntransferable } from 'worker_threads';
 import * as rs from 'readable-stream';
 import type { InprocQueue } from '../inproc';
 import { native, NativeRecvConfig, NativeRecvStream } from '../native';
@@ -36,6 +37,24 @@ export function nativeConfig(c: StreamConfig, r: RingStreamConfig): NativeRecvCo
     incompleteKeepPayloadRanges: r.incompleteKeepPayloadRanges,
   };
 }
+
+/**
+ * Whether markAsUntransferable keeps an ArrayBuffer where it is. It stops
+ * postMessage and structuredClone; on a Node with
+ * `ArrayBuffer.prototype.transfer`, check that it stops that too.
+ */
+const UNTRANSFERABLE_HOLDS = ((): boolean => {
+  const transfer = (ArrayBuffer.prototype as { transfer?: () => ArrayBuffer }).transfer;
+  if (typeof transfer !== 'function') return true;
+  const probe = new ArrayBuffer(8);
+  markAsUntransferable(probe);
+  try {
+    transfer.call(probe);
+  } catch {
+    return true;
+  }
+  return probe.byteLength === 8;
+})();
 
 /** Heaps taken from the ring in one call into the addon. */
 const BATCH = 64;
@@ -139,9 +158,23 @@ export class Stream extends ReadableBase {
     );
   }
 
-  /** Reads consecutive packets from memory; the stream ends when they run out. */
+  /**
+   * Reads consecutive packets from memory; the stream ends when they run out.
+   * The bytes are read in place, from the reader thread: the buffer's
+   * ArrayBuffer is marked untransferable (as Node's own pooled Buffers are),
+   * so postMessage or structuredClone cannot move it away and free it under
+   * the reader; they copy it instead. Where that mark cannot stop a transfer
+   * (`ArrayBuffer.prototype.transfer()` ignoring it), the reader reads a copy.
+   */
   addBufferReader(buffer: Uint8Array): void {
-    this.handle.addBufferReader(buffer);
+    if (!(buffer instanceof Uint8Array)) throw new TypeError('addBufferReader: expected a Buffer or Uint8Array');
+    const ab = buffer.buffer;
+    let copy = false;
+    if (ab instanceof ArrayBuffer) {
+      markAsUntransferable(ab);
+      copy = !UNTRANSFERABLE_HOLDS;
+    }
+    this.handle.addBufferReader(buffer, copy);
   }
 
   /**
@@ -263,6 +296,9 @@ export class Stream extends ReadableBase {
    */
   stop(): void {
     this.handle.stop();
+    // Nothing more can arrive, and a read after this never waits: a stopped
+    // stream that nobody is waiting on must not keep the process alive.
+    if (!this.waiting && this.wakeBatches === undefined) this.handle.unref();
   }
 
   /** A snapshot of the statistics. */

@@ -73,16 +73,23 @@ public:
             throw Napi::TypeError::New(env, "addBufferReader: expected a Buffer or Uint8Array");
         Napi::TypedArray ta = info[0].As<Napi::TypedArray>();
         const auto *data = static_cast<const std::uint8_t *>(ta.ArrayBuffer().Data()) + ta.ByteOffset();
-        // The reader thread reads a copy: JS could transfer the ArrayBuffer
-        // away (postMessage, structuredClone, transfer()) and let it be freed
-        // while the reader is still at it, and N-API cannot pin it. A copy at
-        // memory speed costs a fraction of decoding the same bytes.
+        // With copy false the reader reads the JS memory in place: the caller
+        // (lib/recv/stream.ts) has made the ArrayBuffer untransferable, and the
+        // reference keeps it alive until the stream is closed (which stops the
+        // reader first). Otherwise it reads a copy.
+        const bool copy = info.Length() < 2 || info[1].ToBoolean().Value();
         guarded(env, [&] {
-            Allocation copy = MemoryAllocator::shared_default()->allocate(ta.ByteLength());
-            if (ta.ByteLength() > 0)
-                std::memcpy(copy.data(), data, ta.ByteLength());
-            const std::uint8_t *bytes = copy.data();
-            copies_.push_back(std::move(copy));
+            const std::uint8_t *bytes = data;
+            if (copy)
+            {
+                Allocation block = MemoryAllocator::shared_default()->allocate(ta.ByteLength());
+                if (ta.ByteLength() > 0)
+                    std::memcpy(block.data(), data, ta.ByteLength());
+                bytes = block.data();
+                copies_.push_back(std::move(block));
+            }
+            else
+                keep_.push_back(Napi::Persistent(info[0]));
             stream_->add_reader(std::make_unique<recv::BufferReader>(stream_->thread_pool(), *stream_, bytes, ta.ByteLength()));
         });
         return env.Undefined();
@@ -396,12 +403,14 @@ private:
         closed_ = true;
         stream_->stop(); // readers stopped: nothing reads the kept buffers any more
         copies_.clear();
+        keep_.clear();
         notifier_->close();
     }
 
     std::shared_ptr<recv::Stream> stream_;
     std::shared_ptr<Notifier> notifier_;
     std::vector<Allocation> copies_; // what buffer readers read (freed once they are stopped)
+    std::vector<Napi::Reference<Napi::Value>> keep_; // JS buffers read in place
     bool closed_ = false;
 };
 
