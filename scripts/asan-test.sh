@@ -7,12 +7,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 restore() { echo "[asan] restoring the normal build"; npx node-gyp rebuild >/dev/null; }
+# The TypeScript first: its build loads the addon, which must not be the
+# instrumented one without the preload (it would abort).
+npm run build:ts >/dev/null
+npm run build:test >/dev/null
 trap restore EXIT
 CFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer" \
 CXXFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer" \
 LDFLAGS="-fsanitize=address,undefined" \
   npx node-gyp rebuild >/dev/null
-npm run build:ts >/dev/null && npm run build:test >/dev/null
 asan=$(g++ -print-file-name=libasan.so)
 ubsan=$(g++ -print-file-name=libubsan.so)
 LD_PRELOAD="$asan:$ubsan" ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
