@@ -173,3 +173,27 @@ describe('item values and their heaps', () => {
     expect(() => item.value).to.throw(/release\(\)/).with.property('code', 'ERR_SPEAD_HEAP_RELEASED');
   });
 });
+
+describe('values in the slab of small heaps', () => {
+  it('every small payload starts aligned in the slab, so a value is a view there whatever came before it', async () => {
+    const tx = new send.BytesStream();
+    const odd = new send.Heap();
+    odd.addRaw(0x1001, new Uint8Array(1001).fill(1), false);
+    const group = new send.ItemGroup();
+    const item = group.addItem({ id: 0x1000, name: 'x', shape: [1024], dtype: '<u8' });
+    await tx.sendHeap(group.getHeap({ descriptors: 'all', data: 'none' }));
+    await tx.sendHeap(odd);
+    item.value = BigUint64Array.from({ length: 1024 }, (_, i) => BigInt(i) * 3n);
+    await tx.sendHeap(group.getHeap({ data: 'all' }));
+    const rx = new ItemGroup();
+    const [descriptors, first, second] = await receive(tx.getValue());
+    rx.update(descriptors);
+    first.getItems(); // the batch's items (and slab) are taken here
+    rx.update(second);
+    const v = rx.get('x').value as BigUint64Array;
+    expect(v.buffer).to.equal(second.payload.buffer); // a view of the slab, not a copy
+    expect(v.byteOffset % 16).to.equal(0);
+    expect(v[1023]).to.equal(3069n);
+    for (const h of [descriptors, first, second]) h.release();
+  });
+});

@@ -140,7 +140,7 @@ public:
             n_immediates += s.heap.immediates.size();
             n_ranges += s.heap.payload_ranges.size();
             if (copies_to_slab(s))
-                n_slab += std::size_t(s.heap.payload_length);
+                n_slab += slab_room(s.heap.payload_length);
         }
         Napi::Float64Array offsets = Napi::Float64Array::New(env, slots_.size());
         Napi::Buffer<std::uint8_t> slab = Napi::Buffer<std::uint8_t>::New(env, n_slab);
@@ -155,7 +155,7 @@ public:
             }
             std::memcpy(slab.Data() + slab_at, s.heap.payload.data(), std::size_t(s.heap.payload_length));
             offsets[i] = double(slab_at);
-            slab_at += std::size_t(s.heap.payload_length);
+            slab_at += slab_room(s.heap.payload_length);
             free_payload(env, s);
         }
         Napi::Float64Array items = Napi::Float64Array::New(env, n_items * 4);
@@ -232,6 +232,10 @@ private:
 
     // Payloads up to this size are copied into a batch's slab by contents().
     static constexpr std::int64_t SLAB_MAX_PAYLOAD = 64 * 1024;
+
+    // Each payload starts 16-byte aligned in the slab, so that TypedArrays of
+    // any element type can view values in it as they can in native memory.
+    static std::size_t slab_room(std::int64_t length) { return (std::size_t(length) + 15) & ~std::size_t(15); }
 
     static bool copies_to_slab(const Slot &s)
     {
