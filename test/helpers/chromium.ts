@@ -135,7 +135,8 @@ export class Browser {
         'about:blank',
       ],
       // Its own process group, so that close() ends the renderers and helpers too.
-      { stdio: ['ignore', 'ignore', 'pipe'], detached: true },
+      // Without a sanitizer runtime preloaded for the addon (scripts/asan-test.sh).
+      { stdio: ['ignore', 'ignore', 'pipe'], detached: true, env: { ...process.env, LD_PRELOAD: '' } },
     );
     let stderr = '';
     const port = await new Promise<number>((resolve, reject) => {
