@@ -9,6 +9,7 @@ import type { Flavour } from './flavour';
 import { Item, ItemInit, ValueSource } from './item';
 import type { HeapLike, RawDescriptor, RawItem } from './raw';
 import { Heap } from './recv/heap';
+import { invalidArgType } from './arg-errors';
 
 /** Options for `addItem`: `id` may be omitted (the first free ID from 0x1000 is used). */
 export type AddItemOptions = Omit<ItemInit, 'id'> & {
@@ -39,6 +40,7 @@ export class ItemGroup {
    * item with the same ID or name.
    */
   addItem(options: AddItemOptions): Item {
+    if (options === null || typeof options !== 'object') throw invalidArgType('options', 'an object ({ name, dtype or format, shape, … })', options);
     let id = options.id ?? null;
     if (id === null) {
       id = 0x1000;
@@ -126,6 +128,10 @@ export class ItemGroup {
    * for (const e of changed.errors) console.warn(`item ${e.id}: ${e.error.message}`);
    */
   update(heap: HeapLike): ItemUpdates {
+    const h = heap as Partial<HeapLike> | null;
+    if (h === null || typeof h !== 'object' || typeof h.getItems !== 'function' || typeof h.getDescriptors !== 'function' || h.flavour === undefined) {
+      throw invalidArgType('heap', 'a received heap (recv.Heap, or anything with getItems, getDescriptors and flavour)', heap);
+    }
     const result = new ItemUpdates();
     const source = asValueSource(heap);
     const { descriptors, valueItems } = this.split(heap);

@@ -4,6 +4,7 @@
  * metadata (descriptors are embedded packets), tests, and instrument ICDs that
  * need packets beyond what heaps express.
  */
+import { invalidArgType } from './arg-errors';
 import {
   HEAP_CNT_ID,
   HEAP_LENGTH_ID,
@@ -99,6 +100,7 @@ function writePointer(view: DataView, pos: number, p: ItemPointer, addressBits: 
  * Throws PacketError naming the problem.
  */
 export function decodePacket(data: Uint8Array): DecodedPacket {
+  if (!(data instanceof Uint8Array)) throw invalidArgType('data', 'a Buffer or Uint8Array', data);
   if (data.length < 8) throw new PacketError(`packet rejected because too small (${data.length} bytes)`);
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   if (data[0] !== 0x53 || data[1] !== 4) throw new PacketError('packet rejected because magic or version did not match');

@@ -3,6 +3,7 @@
  * `HeapReferenceList`, `GroupMode`).
  */
 import type { Heap } from './heap';
+import { invalidArgType } from '../arg-errors';
 
 /** How the packets of a group of heaps are ordered on the wire. */
 export enum GroupMode {
@@ -67,6 +68,9 @@ export class HeapReferenceList {
   readonly rates: Float64Array;
 
   constructor(references: Iterable<HeapReference>) {
+    if (references === null || typeof (references as Partial<Iterable<HeapReference>>)?.[Symbol.iterator] !== 'function') {
+      throw invalidArgType('references', 'an iterable of send.HeapReference', references);
+    }
     const refs = [...references];
     for (const r of refs) {
       if (!(r instanceof HeapReference)) throw new TypeError('HeapReferenceList takes HeapReference objects only');

@@ -11,6 +11,7 @@ import type { NativeSendHeap } from '../native';
 import { StreamConfig, StreamConfigInit } from './config';
 import { Heap } from './heap';
 import { GroupMode, HeapOptions, HeapReference, HeapReferenceList } from './heap-reference';
+import { invalidArgType } from '../arg-errors';
 
 const WritableBase = rs.Writable as unknown as typeof NodeWritable;
 
@@ -124,6 +125,9 @@ export abstract class SendStream extends WritableBase {
   }
 
   private prepare(heaps: Array<Heap | HeapReference> | HeapReferenceList, mode: GroupMode): PreparedGroup {
+    if (!(heaps instanceof HeapReferenceList) && !Array.isArray(heaps)) {
+      throw invalidArgType('heaps', 'an array of send.Heap or send.HeapReference, or a send.HeapReferenceList', heaps);
+    }
     const list = heaps instanceof HeapReferenceList ? null : heaps;
     const refs: readonly HeapReference[] =
       heaps instanceof HeapReferenceList ? heaps.references : list!.map((h) => (h instanceof HeapReference ? h : new HeapReference(h)));
