@@ -1,17 +1,18 @@
 /**
- * Access to the packet streams spead2 wrote, in ../shared/testdata/spead2,
- * and their manifests. Tests read expected values from here, never by hand.
+ * Access to the packet streams spead2 wrote (test/fixtures/spead2, a copy of
+ * ../shared/testdata/spead2 kept in the repository so that a clone with
+ * nothing beside it tests the same) and their manifests. Tests read expected
+ * values from here, never by hand.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 
-/** The folder of spead2's golden vectors (beside the project checkout). */
+/** The folder of spead2's golden vectors (SPEAD_TESTDATA overrides it). */
 export const TESTDATA_DIR = (() => {
   const candidates = [
     process.env.SPEAD_TESTDATA,
-    path.resolve(__dirname, '../../../../shared/testdata/spead2'), // from .build/test/helpers
-    path.resolve(__dirname, '../../shared/testdata/spead2'),
-    path.resolve(process.cwd(), '../shared/testdata/spead2'),
+    path.resolve(__dirname, '../../../test/fixtures/spead2'), // from .build/test/helpers
+    path.resolve(__dirname, '../fixtures/spead2'), // from test/helpers
   ].filter((p): p is string => typeof p === 'string');
   const found = candidates.find((p) => fs.existsSync(path.join(p, 'README.md')));
   if (found === undefined) throw new Error(`spead2 test vectors not found; looked in ${candidates.join(', ')}`);
