@@ -220,7 +220,7 @@ async function main(): Promise<void> {
   for (const sender of ['stream', 'xdp', 'blast'] as const) sections.push(await xdpSection(SECONDS * 2, sender));
   sections.push(await xdpSection(SECONDS * 2, 'blast', 1 << 20, 8972));
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
-  process.stdout.write(`spead benchmarks — ${os.cpus().length} × ${cpu}, Linux ${os.release()}, Node ${process.version}\n`);
+  process.stdout.write(`spead benchmarks — ${os.cpus().length} × ${cpu}, Linux ${os.release()}, Node ${process.version}, byte-swap kernel ${native.swapKernel}\n`);
   process.stdout.write(renderTable(sections) + goals(issue));
 }
 

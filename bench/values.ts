@@ -15,11 +15,6 @@ const ELEMENTS = VALUE_HEAP / 4;
 /** In-memory figures are the best of this many interleaved rounds (of half the section's time each). */
 export const ROUNDS = 3;
 
-/** A stream's heaps, typed (a Readable's async iterator is untyped). */
-export function heapsOf(stream: recv.Stream): AsyncIterable<recv.Heap | recv.IncompleteHeap> {
-  return stream;
-}
-
 /** A send.ItemGroup with one `dtype` item of `elements` 32-bit values, and that value. */
 export function valueGroup(dtype: '>u4' | '<u4', elements: number): { group: send.ItemGroup; value: Uint32Array } {
   const group = new send.ItemGroup();
@@ -54,7 +49,7 @@ export async function decodeOnce(encoded: Uint8Array, update: boolean): Promise<
   stream.addBufferReader(encoded);
   const items = new ItemGroup();
   let heaps = 0;
-  for await (const heap of heapsOf(stream)) {
+  for await (const heap of stream) {
     if (update && heap instanceof recv.Heap) {
       items.update(heap);
       const v = items.get(ITEM).value as Uint32Array;
@@ -77,7 +72,7 @@ export async function checkDecoded(encoded: Uint8Array, dtype: '>u4' | '<u4', el
   stream.addBufferReader(encoded);
   const items = new ItemGroup();
   let seen: number[] | undefined;
-  for await (const heap of heapsOf(stream)) {
+  for await (const heap of stream) {
     if (heap instanceof recv.Heap) {
       items.update(heap);
       const v = items.get(ITEM).value as Uint32Array;
@@ -103,24 +98,34 @@ interface SendResult {
   seconds: number;
 }
 
-/** Our loopback receiver: a recv.Stream with a UDP reader, releasing every heap. */
-function receiver(packet: number): { port: number; finish: () => Promise<number>; done: Promise<number> } {
+/**
+ * Our loopback receiver: a recv.Stream with a UDP reader, releasing every
+ * heap; `done` gives the complete heaps it saw once `stop()` ends it (or an
+ * end heap does).
+ */
+export function loopbackReceiver(packet: number): { port: number; done: Promise<number>; stop: () => void } {
   const rx = new recv.Stream({}, { heaps: 16 });
   const port = rx.addUdpReader({ host: '127.0.0.1', port: 0 }, { maxSize: packet + 64, bufferSize: 16 << 20 });
   const done = (async () => {
     let n = 0;
-    for await (const heap of heapsOf(rx)) {
+    for await (const heap of rx) {
       if (heap instanceof recv.Heap) n++;
       heap.release();
     }
     return n;
   })();
+  return { port, done, stop: () => rx.stop() };
+}
+
+/** loopbackReceiver with `finish()`: a moment for the last packets, then stop and count. */
+function receiver(packet: number): { port: number; finish: () => Promise<number>; done: Promise<number> } {
+  const rx = loopbackReceiver(packet);
   const finish = async (): Promise<number> => {
     await new Promise((r) => setTimeout(r, 150));
     rx.stop();
-    return done;
+    return rx.done;
   };
-  return { port, finish, done };
+  return { port: rx.port, finish, done: rx.done };
 }
 
 /** Sends 1 MiB value heaps for `seconds`, the value re-assigned (and so re-encoded) for each heap, up to `depth` in flight. */

@@ -160,10 +160,16 @@ export class DType {
 
   /** The same type in the other byte order (BUG_COMPAT_SWAP_ENDIAN). */
   swapped(): DType {
-    if (this.isRecord()) return new DType(this, this.fields.map((f) => ({ ...f, dtype: f.dtype.swapped() })));
-    if (this.byteOrder === '|') return this;
-    return new DType({ ...this, byteOrder: this.byteOrder === '<' ? '>' : '<' });
+    // Made once: the value paths ask for it on every heap.
+    if (this.swappedType === undefined) {
+      if (this.isRecord()) this.swappedType = new DType(this, this.fields.map((f) => ({ ...f, dtype: f.dtype.swapped() })));
+      else if (this.byteOrder === '|') this.swappedType = this;
+      else this.swappedType = new DType({ ...this, byteOrder: this.byteOrder === '<' ? '>' : '<' });
+    }
+    return this.swappedType;
   }
+
+  private swappedType: DType | undefined = undefined;
 
   private isHalf(): boolean {
     return this.kind === 'f' && this.itemsize === 2;

@@ -18,19 +18,13 @@ function product(shape: readonly number[]): number {
 }
 
 /**
- * Reorders a flat array between C and Fortran order. TypedArrays are
- * reordered natively (a cache-tiled copy); arrays of records or strings,
- * which are not bulk data, by index here.
+ * Reorders a plain array (flattened from the nested arrays a user gave, of
+ * records or strings) from C to Fortran order for sending. TypedArrays never come here: they are reordered
+ * natively (native.reorderCopy) on both paths.
  */
-function transpose<T extends ArrayLike<unknown>>(src: T, shape: readonly number[], toFortran: boolean): T {
+function toFortranOrder(src: readonly unknown[], shape: readonly number[]): unknown[] {
   const n = src.length;
   const lanes = n / Math.max(1, product(shape)); // complex arrays: 2 lanes per element
-  if (ArrayBuffer.isView(src)) {
-    const ta = src as unknown as ArrayBufferView & { BYTES_PER_ELEMENT: number; constructor: new (b: ArrayBuffer, o: number, n: number) => T };
-    const out = Buffer.allocUnsafeSlow(ta.byteLength);
-    native.reorderCopy(ta, out, shape, ta.BYTES_PER_ELEMENT * lanes, toFortran);
-    return new ta.constructor(out.buffer, out.byteOffset, n);
-  }
   const out = new Array<unknown>(n);
   const dims = shape.length;
   const idx = new Array(dims).fill(0);
@@ -38,16 +32,13 @@ function transpose<T extends ArrayLike<unknown>>(src: T, shape: readonly number[
     // idx is the multi-index of C-order element c; f is its Fortran position.
     let f = 0;
     for (let d = dims - 1; d >= 0; d--) f = f * shape[d] + idx[d];
-    for (let l = 0; l < lanes; l++) {
-      if (toFortran) out[f * lanes + l] = src[c * lanes + l];
-      else out[c * lanes + l] = src[f * lanes + l];
-    }
+    for (let l = 0; l < lanes; l++) out[f * lanes + l] = src[c * lanes + l];
     for (let d = dims - 1; d >= 0; d--) {
       if (++idx[d] < shape[d]) break;
       idx[d] = 0;
     }
   }
-  return out as unknown as T;
+  return out;
 }
 
 /** A TypedArray, or the float16 polyfill's array (which is not an ArrayBuffer view). */
@@ -339,14 +330,15 @@ export class Item extends Descriptor {
         const lane = foreignLane(dt);
         // Host-order elements of the dtype's own type (or wire bytes): one
         // native pass reorders and swaps into the wire buffer.
-        const host = dt.isWireBytes(v, elements) ? v : lane > 1 ? dt.swapped().viewOrEncode(v, elements, what) : dt.viewOrEncode(v, elements, what);
+        const wire = dt.isWireBytes(v, elements);
+        const host = wire ? v : lane > 1 ? dt.swapped().viewOrEncode(v, elements, what) : dt.viewOrEncode(v, elements, what);
         const out = Buffer.allocUnsafeSlow(host.byteLength);
-        native.reorderCopy(host, out, shape, dt.itemsize, true, dt.isWireBytes(v, elements) ? 1 : lane);
+        native.reorderCopy(host, out, shape, dt.itemsize, true, wire ? 1 : lane);
         return out;
       }
       if (this.order === 'F' && shape.length > 1) {
         const flat = (v as unknown[]).flat(shape.length);
-        return this.dtype.encode(transpose(flat, shape, true), elements, what);
+        return this.dtype.encode(toFortranOrder(flat, shape), elements, what);
       }
       return this.dtype.viewOrEncode(v, elements, what);
     }

@@ -15,13 +15,13 @@ export const RECEIVER_USAGE = `  --tcp                    listen for one TCP con
   --pcap FILE              read a pcap capture instead of the network (--filter: a BPF expression)
   --bind ADDR              interface address (IPv4 multicast: join on it)
   --packet N               largest packet accepted (9200)
-  --ibv                    receive with ibverbs (needs --bind)
+  --ibv                    receive with ibverbs (needs --bind; all sources of a stream in one reader)
   --ibv-vector N           ibverbs completion vector; --ibv-vector=-1 busy-polls (0)
   --ibv-max-poll N         ibverbs polls before sleeping (10)
-  --xdp IFACE              receive with AF_XDP on interface IFACE
+  --xdp IFACE              receive with AF_XDP on interface IFACE (all sources of a stream in one reader)
   --xdp-queue N|all        the NIC queue to bind, or all of them (0)
   --xdp-mode MODE          auto, native or generic XDP (auto)
-  --xdp-zero-copy          require zero-copy AF_XDP
+  --xdp-zero-copy          require zero-copy AF_XDP (default: whatever the driver offers)
   --buffer N               socket buffer size (8 MiB)
   --max-heaps N            live heaps per substream (4) [spead2: --concurrent-heaps]
   --substreams N           substreams (1)

@@ -13,37 +13,18 @@ import { Heap, IncompleteHeap } from '../recv/heap';
 import { Stream } from '../recv/stream';
 import { flag, parseCommandLine, runTool, str } from './cli';
 import { ProgressLine, statsLines } from './progress';
-import { planReceiver, RECEIVER_OPTIONS } from './receiver-options';
+import { planReceiver, RECEIVER_OPTIONS, RECEIVER_USAGE } from './receiver-options';
 import { checkVerifyHeap } from './verify-pattern';
 
 const USAGE = `Usage: spead-recv [options] [host]:<port> [[host]:<port> ...]
        spead-recv [options] --pcap FILE [--filter EXPR]
-  --tcp                    listen for one TCP connection instead of UDP
-  --pcap FILE              read a pcap capture instead of the network (--filter: a BPF expression)
-  --bind ADDR              interface address (IPv4 multicast: join on it)
-  --packet N               largest packet accepted (9200)
-  --ibv                    receive with ibverbs (needs --bind; all sources of a stream in one reader)
-  --ibv-vector N           ibverbs completion vector; --ibv-vector=-1 busy-polls (0)
-  --ibv-max-poll N         ibverbs polls before sleeping (10)
-  --xdp IFACE              receive with AF_XDP on interface IFACE (all sources of a stream in one reader)
-  --xdp-queue N|all        the NIC queue to bind, or all of them (0)
-  --xdp-mode MODE          auto, native or generic XDP (auto)
-  --xdp-zero-copy          require zero-copy AF_XDP (default: whatever the driver offers)
-  --buffer N               socket buffer size (8 MiB)
-  --max-heaps N            live heaps per substream (4) [spead2: --concurrent-heaps]
-  --substreams N           substreams (1)
-  --ring-heaps N           ring capacity (4)
-  --mem-pool               use a memory pool (--mem-lower 16384 --mem-upper 33554432
-                           --mem-max-free 12 --mem-initial 8)
-  --threads N              worker threads (1)
-  --joint                  all sources into one stream
+${RECEIVER_USAGE}  --joint                  all sources into one stream
   --quiet                  only the totals
   --descriptors            show descriptors
   --values                 show item values (decoded with an ItemGroup)
   --json                   one JSON line per heap with its item values
   --verify                 check spead2_send --verify's payload pattern
   --output FILE            also write the heaps to FILE as SPEAD packets
-  --affinity CPUS          pin worker threads to these CPUs (e.g. 2,3-5)
   -h, --help               this text
 `;
 

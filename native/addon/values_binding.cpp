@@ -33,7 +33,8 @@ View view_of(Napi::Env env, Napi::Value v, const char *what)
         std::size_t length = 0, offset = 0;
         napi_value ab;
         NAPI_THROW_IF_FAILED(env, napi_get_typedarray_info(env, v, &type, &length, &data, &ab, &offset), out);
-        static constexpr std::size_t sizes[] = {1, 1, 1, 2, 2, 4, 4, 4, 8, 8, 8, 8};
+        // Bytes per element, by napi_typedarray_type (the last is float16, in newer Node-API).
+        static constexpr std::size_t sizes[] = {1, 1, 1, 2, 2, 4, 4, 4, 8, 8, 8, 2};
         out.length = length * (std::size_t(type) < std::size(sizes) ? sizes[type] : 1);
     }
     else if (v.IsDataView())
